@@ -1,0 +1,73 @@
+import { z } from "zod";
+
+/**
+ * The one place that reads process.env. Parsed once, validated with zod, and
+ * frozen; a bad or missing value stops the process at start-up with a message
+ * naming the variable, instead of failing later in a request.
+ */
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL"),
+    HOST: z.string().default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    /** The origin browsers use to reach Atrium (scheme://host[:port]); checked on every state change. */
+    PUBLIC_ORIGIN: z.url().transform((u) => new URL(u).origin),
+    /** Secret for next-auth, CSRF tokens and key derivation. Generate with `openssl rand -hex 32`. */
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -hex 32)"),
+    /** Trust X-Forwarded-For / X-Forwarded-Proto from a reverse proxy in front of Atrium. */
+    TRUST_PROXY: bool.default(false),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /**
+     * Lowers the minimum session-policy bounds to 1 second so end-to-end tests can
+     * watch sessions expire. Refused in production (see below).
+     */
+    ATRIUM_TEST_SHORT_SESSIONS: bool.default(false),
+    INVITE_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
+    RATE_SIGNIN_PER_IP: z.coerce.number().int().min(1).default(30),
+    RATE_SIGNIN_WINDOW_SECONDS: z.coerce.number().int().min(1).default(300),
+    RATE_API_PER_IP: z.coerce.number().int().min(1).default(600),
+    RATE_API_PER_PRINCIPAL: z.coerce.number().int().min(1).default(600),
+    RATE_API_PER_TENANT: z.coerce.number().int().min(1).default(3000),
+    RATE_API_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+    OPERATOR_SESSION_MAX_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
+    OPERATOR_SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).default(30 * 60),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === "production" && c.ATRIUM_TEST_SHORT_SESSIONS) {
+      ctx.addIssue({ code: "custom", path: ["ATRIUM_TEST_SHORT_SESSIONS"], message: "is a test setting and is refused in production" });
+    }
+    // Plain HTTP is tolerated only on loopback (the local demo); anything reachable over a network needs TLS.
+    const host = c.PUBLIC_ORIGIN.startsWith("http://") ? new URL(c.PUBLIC_ORIGIN).hostname : null;
+    if (c.NODE_ENV === "production" && host !== null && !["localhost", "127.0.0.1", "[::1]"].includes(host)) {
+      ctx.addIssue({ code: "custom", path: ["PUBLIC_ORIGIN"], message: "must be https:// in production (plain http only for localhost)" });
+    }
+  });
+
+export type Config = Readonly<z.infer<typeof schema>> & { readonly secureCookies: boolean };
+
+function load(env: NodeJS.ProcessEnv): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const c = parsed.data;
+  return Object.freeze({ ...c, secureCookies: c.PUBLIC_ORIGIN.startsWith("https://") });
+}
+
+let cached: Config | undefined;
+
+/** The validated configuration (parsed on first use; throws a readable error when invalid). */
+export function config(): Config {
+  cached ??= load(process.env);
+  return cached;
+}
+
+/** For tests of the schema itself. */
+export const parseConfig = load;
