@@ -19,6 +19,8 @@ const csp = [
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
+  // Parallel test instances build into their own folders (scripts/test.sh).
+  distDir: process.env.ATRIUM_DIST_DIR || ".next",
   poweredByHeader: false,
   reactStrictMode: true,
   typescript: { ignoreBuildErrors: true }, // `npm run typecheck` runs tsc in the test command instead

@@ -25,7 +25,8 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /**
      * Lowers the minimum session-policy bounds to 1 second so end-to-end tests can
-     * watch sessions expire. Refused in production (see below).
+     * watch sessions expire. Honoured only when PUBLIC_ORIGIN is a loopback http
+     * origin (a test run), refused anywhere else (see below).
      */
     ATRIUM_TEST_SHORT_SESSIONS: bool.default(false),
     INVITE_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
@@ -39,12 +40,13 @@ const schema = z
     OPERATOR_SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).default(30 * 60),
   })
   .superRefine((c, ctx) => {
-    if (c.NODE_ENV === "production" && c.ATRIUM_TEST_SHORT_SESSIONS) {
-      ctx.addIssue({ code: "custom", path: ["ATRIUM_TEST_SHORT_SESSIONS"], message: "is a test setting and is refused in production" });
+    // Plain HTTP is tolerated only on loopback (the local demo and tests); anything reachable over a network needs TLS.
+    const httpHost = c.PUBLIC_ORIGIN.startsWith("http://") ? new URL(c.PUBLIC_ORIGIN).hostname : null;
+    const loopback = httpHost !== null && ["localhost", "127.0.0.1", "[::1]"].includes(httpHost);
+    if (c.ATRIUM_TEST_SHORT_SESSIONS && !loopback) {
+      ctx.addIssue({ code: "custom", path: ["ATRIUM_TEST_SHORT_SESSIONS"], message: "is a test setting, honoured only with a loopback http PUBLIC_ORIGIN" });
     }
-    // Plain HTTP is tolerated only on loopback (the local demo); anything reachable over a network needs TLS.
-    const host = c.PUBLIC_ORIGIN.startsWith("http://") ? new URL(c.PUBLIC_ORIGIN).hostname : null;
-    if (c.NODE_ENV === "production" && host !== null && !["localhost", "127.0.0.1", "[::1]"].includes(host)) {
+    if (c.NODE_ENV === "production" && httpHost !== null && !loopback) {
       ctx.addIssue({ code: "custom", path: ["PUBLIC_ORIGIN"], message: "must be https:// in production (plain http only for localhost)" });
     }
   });

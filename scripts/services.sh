@@ -14,7 +14,9 @@ cd "$(dirname "$0")/.."
 profile="${2:-demo}"
 case "$profile" in
   demo) pg_port="${ATRIUM_PG_PORT:-54329}"; redis_port="${ATRIUM_REDIS_PORT:-63799}"; persist=yes ;;
-  test) pg_port="${ATRIUM_TEST_PG_PORT:-54339}"; redis_port="${ATRIUM_TEST_REDIS_PORT:-63809}"; persist=no ;;
+  # ATRIUM_TEST_INSTANCE=N gives a parallel, fully separate test instance (own ports and data).
+  test) n="${ATRIUM_TEST_INSTANCE:-0}"; pg_port=$((54339 + n)); redis_port=$((63809 + n)); persist=no
+        [ "$n" != 0 ] && profile="test-$n" ;;
   *) echo "unknown profile: $profile (demo|test)" >&2; exit 2 ;;
 esac
 data=".data/$profile"
