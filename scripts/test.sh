@@ -65,7 +65,7 @@ if want integration; then
 fi
 if want e2e; then
   log "end-to-end tests (Playwright, Debian's Chromium)"
-  PLAYWRIGHT_JSON_OUTPUT_NAME="$results/e2e.json" npx --no-install playwright test --reporter=list,json
+  PLAYWRIGHT_OUTPUT_DIR="$data/playwright" PLAYWRIGHT_JSON_OUTPUT_NAME="$results/e2e.json" npx --no-install playwright test --reporter=list,json
 fi
 stop_server
 
