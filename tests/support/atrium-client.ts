@@ -26,7 +26,20 @@ export class AtriumClient {
   csrfToken: string | null = null;
   bearer: string | null = null;
 
+  /** Where requests go; the Origin header stays BASE_URL (replicas share one public origin). */
+  target = BASE_URL;
+
   constructor(readonly ip: string = randomIp(), readonly userAgent = "atrium-tests/1.0") {}
+
+  /** The same browser (cookies, CSRF token, IP) talking to another portal replica. */
+  via(target: string): AtriumClient {
+    const c = new AtriumClient(this.ip, this.userAgent);
+    c.target = target;
+    c.csrfToken = this.csrfToken;
+    c.bearer = this.bearer;
+    for (const [k, v] of this.cookies) c.cookies.set(k, v);
+    return c;
+  }
 
   static withApiKey(key: string): AtriumClient {
     const c = new AtriumClient();
@@ -53,7 +66,7 @@ export class AtriumClient {
     const headers: Record<string, string> = { "user-agent": this.userAgent, "x-forwarded-for": this.ip, ...init.headers };
     if (this.cookies.size) headers.cookie = this.cookieHeader();
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;
-    const res = await fetch(`${BASE_URL}${path}`, { method, headers, body: init.body, redirect: "manual" });
+    const res = await fetch(`${this.target}${path}`, { method, headers, body: init.body, redirect: "manual" });
     this.store(res);
     return res;
   }
