@@ -6,7 +6,10 @@ ensure_node_modules() {
   # Reinstall when package-lock.json changed since the last install.
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm dependencies"
-    npm ci --no-audit --no-fund --loglevel=error
+    # `npm install`, not `npm ci`: npm 11 writes lockfiles without other platforms'
+    # optional binaries (SWC, Tailwind's oxide) and its own `npm ci` then rejects
+    # them. `npm install` follows the lockfile all the same and leaves it unchanged.
+    npm install --no-audit --no-fund --loglevel=error
   fi
 }
 
