@@ -10,5 +10,5 @@ if [ -z "${PRISMA_SCHEMA_ENGINE_BINARY:-}" ]; then
   mkdir -p "$(dirname "$placeholder")" && : > "$placeholder" && chmod +x "$placeholder"
   export PRISMA_SCHEMA_ENGINE_BINARY="$placeholder"
 fi
-PRISMA_HIDE_UPDATE_MESSAGE=1 npx --no-install prisma generate >/dev/null
+out="$(PRISMA_HIDE_UPDATE_MESSAGE=1 npx --no-install prisma generate 2>&1)" || { echo "$out" >&2; exit 1; }
 echo "prisma client generated in lib/generated/prisma"
