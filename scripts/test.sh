@@ -47,7 +47,10 @@ if want unit; then
 fi
 
 server_pid=""
-stop_server() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null; server_pid=""; }
+stop_server() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  server_pid=""
+}
 trap stop_server EXIT
 
 if want integration || want e2e; then
@@ -55,7 +58,8 @@ if want integration || want e2e; then
   npx --no-install next build > "$data/build.log" 2>&1 || { tail -60 "$data/build.log"; exit 1; }
   if curl -s -o /dev/null "$PUBLIC_ORIGIN"; then log "port $PORT is already in use; stop whatever runs there"; exit 1; fi
   log "starting Atrium on $PUBLIC_ORIGIN"
-  npx --no-install tsx server.ts > "$data/server.log" 2>&1 &
+  # One process (no npx/tsx wrapper in between), so its pid is the server's own.
+  node --import tsx server.ts > "$data/server.log" 2>&1 &
   server_pid=$!
   wait_for_http "$PUBLIC_ORIGIN/api/health" 90 && kill -0 "$server_pid" 2>/dev/null || { tail -60 "$data/server.log"; exit 1; }
 fi

@@ -5,13 +5,19 @@ export interface DisplayError {
   issues?: readonly { field: string; message: string }[];
 }
 
-/** Error text for assistive technology (role="alert"); every field issue is listed. */
+/**
+ * Error text for assistive technology (role="alert"); every field issue is listed.
+ * The API's headline names the field for scripts ("idleTimeoutSeconds: …"); people
+ * see the issue's own sentence instead.
+ */
 export function ErrorAlert({ error, className = "" }: { error: DisplayError | null | undefined; className?: string }) {
   if (!error) return null;
-  const issues = (error.issues ?? []).filter((i) => i.message && i.message !== error.message);
+  const all = (error.issues ?? []).filter((i) => i.message);
+  const headline = all[0]?.message ?? error.message;
+  const issues = all.slice(1).filter((i) => i.message !== headline);
   return (
     <div role="alert" className={`rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800 ${className}`}>
-      <p className="font-medium">{error.message}</p>
+      <p className="font-medium">{headline}</p>
       {issues.length > 0 ? (
         <ul className="mt-2 list-disc space-y-1 pl-5">
           {issues.map((i, n) => (

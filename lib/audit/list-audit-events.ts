@@ -21,7 +21,7 @@ export async function listAuditEvents(ctx: TenantContext, q: z.infer<typeof audi
     where: {
       ...(q.action ? { action: { startsWith: q.action } } : {}),
       ...(q.outcome ? { outcome: q.outcome } : {}),
-      ...(q.actor ? { actorLabel: { contains: q.actor.toLowerCase() } } : {}),
+      ...(q.actor ? { actorLabel: { contains: q.actor, mode: "insensitive" } } : {}),
       ...(q.from || q.to ? { createdAt: { ...(q.from ? { gte: q.from } : {}), ...(q.to ? { lte: q.to } : {}) } } : {}),
       ...(q.before ? { seq: { lt: BigInt(q.before) } } : {}),
     },

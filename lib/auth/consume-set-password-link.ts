@@ -3,7 +3,7 @@ import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/http/errors";
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { findLiveSetPasswordLink } from "@/lib/auth/set-password-links";
-import { setUserPassword } from "@/lib/auth/set-user-password";
+import { checkNewPassword, storePasswordHash } from "@/lib/auth/set-user-password";
 import { endUserSessions } from "@/lib/auth/session-store";
 import type { RequestMeta } from "@/lib/http/request-meta";
 
@@ -14,10 +14,13 @@ export async function consumeSetPasswordLink(token: string, password: string, me
     await recordAuditEvent({ tenantId: null, actor: { type: "anonymous" }, action: "user.set_password", outcome: "failure", reason: "link_invalid_or_expired", meta });
     throw new AppError(404, "link_invalid", "This link is invalid or has expired. Ask your administrator for a new one.");
   }
-  await setUserPassword(link.userId, password, { activate: true });
-  // Spend the link atomically: a second use of the same link, even concurrent, finds nothing to update.
-  const { count } = await db().setPasswordToken.updateMany({ where: { id: link.id, usedAt: null }, data: { usedAt: new Date() } });
+  // Check first (a refused password leaves the link usable), then spend the link
+  // atomically, and only the request that spent it writes its password: two
+  // concurrent uses cannot both succeed, nor can the loser's password win.
+  const hash = await checkNewPassword(link.userId, password);
+  const { count } = await db().setPasswordToken.updateMany({ where: { id: link.id, usedAt: null, expiresAt: { gt: new Date() } }, data: { usedAt: new Date() } });
   if (!count) throw new AppError(404, "link_invalid", "This link is invalid or has expired. Ask your administrator for a new one.");
+  await storePasswordHash(link.userId, hash, { activate: true });
   const actor = { type: "user" as const, id: link.userId, label: link.user.email };
   await recordAuditEvent({ tenantId: link.tenantId, actor, action: link.purpose === "invite" ? "user.invite_accepted" : "user.password_reset", target: { type: "user", id: link.userId }, meta });
   // A reset means the old password may be known to someone else: end every session.

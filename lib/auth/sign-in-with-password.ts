@@ -25,7 +25,9 @@ export async function signInTenantUser(input: { tenantSlug: string; email: strin
   const anonymous = { type: "anonymous" as const, label: email.slice(0, 320) };
   const ipLimit = await limitSignInByIp(meta.ip);
   if (!ipLimit.allowed) {
-    await recordAuditEvent({ tenantId: null, actor: anonymous, action: "signin.failure", outcome: "failure", reason: "rate_limited_ip", meta, metadata: { tenantSlug: input.tenantSlug } });
+    if (ipLimit.firstRefusal) {
+      await recordAuditEvent({ tenantId: null, actor: anonymous, action: "signin.failure", outcome: "failure", reason: "rate_limited_ip", meta, metadata: { tenantSlug: input.tenantSlug } });
+    }
     return { ok: false, error: "rate_limited", retryAfterSeconds: ipLimit.retryAfterSeconds };
   }
   const fail = async (tenantId: string | null, reason: string, metadata: Record<string, unknown> = {}) => {

@@ -82,19 +82,11 @@ export function apiRoute<M extends AuthMode, B extends z.ZodType | undefined = u
     let actorForAudit: Actor = { type: "anonymous" };
     try {
       const ipLimit = await limitApiByIp(meta.ip);
-      if (!ipLimit.allowed) throw tooMany(ipLimit.retryAfterSeconds);
+      if (!ipLimit.allowed) throw tooMany(ipLimit);
 
       const unsafe = UNSAFE.has(req.method);
       const origin = requestOrigin(req.headers);
       if (unsafe && origin === "cross") throw new AppError(403, "csrf", "Cross-site request refused.");
-
-      const params: Record<string, string> = {};
-      for (const [k, v] of Object.entries((await routeCtx.params) ?? {})) {
-        const value = Array.isArray(v) ? v.join("/") : v;
-        // Ids are 128-bit hex; anything else cannot exist, so it is simply not found.
-        if (k === "id" && !ID_PARAM.test(value)) throw new AppError(404, "not_found", "No such resource.");
-        params[k] = value;
-      }
 
       let ctx: TenantContext | SelfContext | OperatorContext | PublicContext;
       if (options.auth === "public") {
@@ -128,16 +120,25 @@ export function apiRoute<M extends AuthMode, B extends z.ZodType | undefined = u
           }
         }
         const principalLimit = await limitApiByPrincipal(actorForAudit.id ?? "anonymous");
-        if (!principalLimit.allowed) throw tooMany(principalLimit.retryAfterSeconds);
+        if (!principalLimit.allowed) throw tooMany(principalLimit);
         if (tenantIdForAudit) {
           const tenantLimit = await limitApiByTenant(tenantIdForAudit);
-          if (!tenantLimit.allowed) throw tooMany(tenantLimit.retryAfterSeconds, "Your organisation is sending too many requests. Try again shortly.");
+          if (!tenantLimit.allowed) throw tooMany(tenantLimit, "Your organisation is sending too many requests. Try again shortly.");
         }
         if (options.auth === "tenant") {
           const t = ctx as TenantContext;
           if (!options.permission) throw new Error("tenant route without a permission");
           if (!can(t.role, options.permission)) throw forbidden();
         }
+      }
+
+      // After authentication, so a refusal is on the caller's own record.
+      const params: Record<string, string> = {};
+      for (const [k, v] of Object.entries((await routeCtx.params) ?? {})) {
+        const value = Array.isArray(v) ? v.join("/") : v;
+        // Ids are 128-bit hex; anything else cannot exist, so it is simply not found.
+        if (k === "id" && !ID_PARAM.test(value)) throw new AppError(404, "not_found", "No such resource.");
+        params[k] = value;
       }
 
       const query = options.query ? parse(options.query, Object.fromEntries(req.nextUrl.searchParams), "query") : undefined;
@@ -185,7 +186,8 @@ async function readJson(req: NextRequest): Promise<unknown> {
   }
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: "body" | "query"): z.infer<T> {
+/** Parses with zod or throws the same 400 (first issue as message, all in details.issues) every route gives. */
+export function parse<T extends z.ZodType>(schema: T, value: unknown, where: "body" | "query"): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => ({ field: i.path.join(".") || where, message: i.message }));
@@ -213,7 +215,7 @@ async function errorResponse(error: unknown, meta: RequestMeta, tenantId: string
     log().error({ err: error, requestId: meta.requestId, path: req.nextUrl.pathname }, "unhandled error in API route");
     e = new AppError(500, "internal", `Something went wrong on our side. Reference: ${meta.requestId}`);
   }
-  if (e.status !== 500 && !(e.status === 401 && req.method === "GET")) {
+  if (e.status !== 500 && !e.quiet && !(e.status === 401 && req.method === "GET")) {
     // Every refusal is on the record (an expired session's GETs are the one noisy exception).
     await recordAuditEvent({
       tenantId,

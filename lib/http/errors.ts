@@ -5,6 +5,8 @@ export class AppError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Already on the record (a repeated refusal): do not audit again. */
+    readonly quiet = false,
   ) {
     super(message);
   }
@@ -15,5 +17,5 @@ export const unauthorized = (message = "Sign in to continue.") => new AppError(4
 export const forbidden = (message = "You do not have permission to do that.") => new AppError(403, "forbidden", message);
 export const notFound = (what = "resource") => new AppError(404, "not_found", `No such ${what}.`);
 export const conflict = (message: string) => new AppError(409, "conflict", message);
-export const tooMany = (retryAfterSeconds: number, message?: string) =>
-  new AppError(429, "rate_limited", message ?? `Too many requests. Try again in ${retryAfterSeconds} seconds.`, { retryAfterSeconds });
+export const tooMany = (limit: { retryAfterSeconds: number; firstRefusal: boolean }, message?: string) =>
+  new AppError(429, "rate_limited", message ?? `Too many requests. Try again in ${limit.retryAfterSeconds} seconds.`, { retryAfterSeconds: limit.retryAfterSeconds }, !limit.firstRefusal);

@@ -18,14 +18,21 @@ function limiter(prefix: string, points: number, duration: number, blockDuration
 export interface LimitOutcome {
   allowed: boolean;
   retryAfterSeconds: number;
+  /**
+   * True for the first refused request of a window only: refusals are audited
+   * once per window, so a flood cannot turn into a flood of audit writes.
+   */
+  firstRefusal: boolean;
 }
 
 async function take(l: RateLimiterRedis, key: string): Promise<LimitOutcome> {
   try {
     await l.consume(key);
-    return { allowed: true, retryAfterSeconds: 0 };
+    return { allowed: true, retryAfterSeconds: 0, firstRefusal: false };
   } catch (e) {
-    if (e instanceof RateLimiterRes) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) };
+    if (e instanceof RateLimiterRes) {
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(e.msBeforeNext / 1000)), firstRefusal: e.consumedPoints === l.points + 1 };
+    }
     throw e;
   }
 }

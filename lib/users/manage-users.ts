@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { db } from "@/lib/db/client";
 import type { TenantContext } from "@/lib/http/api-route";
 import { AppError, badRequest, conflict, forbidden, notFound } from "@/lib/http/errors";
 import { mayManageRole } from "@/lib/auth/permissions";
@@ -68,15 +69,19 @@ export async function updateUser(ctx: TenantContext, id: string, input: z.infer<
     if (self) throw forbidden("You cannot change your own role; ask another administrator.");
   }
   if (input.status === "disabled" && self) throw forbidden("You cannot disable yourself.");
-  const losesOwner = user.role === "owner" && ((input.role && input.role !== "owner") || input.status === "disabled");
-  if (losesOwner) {
-    const owners = await ctx.db.user.count({ where: { role: "owner", status: "active", id: { not: id } } });
-    if (owners === 0) throw new AppError(409, "last_owner", "This is the organisation's last active owner; make someone else owner first.");
-  }
   if (input.status === "active" && user.status === "invited") throw badRequest("status: an invited user becomes active by setting a password.");
   if (input.groupIds) await assertGroupsInTenant(ctx, input.groupIds);
 
-  await ctx.db.user.update({ where: { id }, data: { name: input.name, role: input.role, status: input.status } });
+  const losesOwner = user.role === "owner" && ((input.role && input.role !== "owner") || input.status === "disabled");
+  await db().$transaction(async (tx) => {
+    if (losesOwner) {
+      // Lock the tenant's active owners: two owners demoting each other at the same
+      // moment serialise here, and the second sees that it would leave none.
+      const owners = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM users WHERE tenant_id = ${ctx.tenantId} AND role = 'owner' AND status = 'active' FOR UPDATE`;
+      if (!owners.some((o) => o.id !== id)) throw new AppError(409, "last_owner", "This is the organisation's last active owner; make someone else owner first.");
+    }
+    await tx.user.update({ where: { id, tenantId: ctx.tenantId }, data: { name: input.name, role: input.role, status: input.status } });
+  });
   if (input.groupIds) {
     const wanted = new Set(input.groupIds);
     const current = await ctx.db.groupMember.findMany({ where: { userId: id } });
@@ -90,6 +95,16 @@ export async function updateUser(ctx: TenantContext, id: string, input: z.infer<
   if (input.status && input.status !== user.status) {
     await ctx.audit({ action: input.status === "disabled" ? "user.disabled" : "user.enabled", target: { type: "user", id } });
     if (input.status === "disabled") await endUserSessions(id, "user_disabled", { meta: ctx.meta, actor: { type: ctx.actor.type === "api_key" ? "api_key" : "user", id: ctx.actor.id ?? undefined, label: ctx.actor.label } });
+  }
+  // A key must not outlast its creator's rights: disabling revokes the user's keys,
+  // a demotion revokes those above the new role.
+  const keyRolesAllowed = input.status === "disabled" ? [] : input.role === "member" ? ["member" as const] : input.role === "admin" ? ["member" as const, "admin" as const] : null;
+  if (keyRolesAllowed) {
+    const keys = await ctx.db.apiKey.findMany({ where: { createdById: id, revokedAt: null, role: { notIn: keyRolesAllowed } }, select: { id: true } });
+    for (const k of keys) {
+      await ctx.db.apiKey.updateMany({ where: { id: k.id, revokedAt: null }, data: { revokedAt: new Date() } });
+      await ctx.audit({ action: "api_key.revoked", target: { type: "api_key", id: k.id }, reason: input.status === "disabled" ? "creator_disabled" : "creator_demoted" });
+    }
   }
   if (input.name !== undefined && input.name !== user.name) await ctx.audit({ action: "user.renamed", target: { type: "user", id } });
   return getUser(ctx, id);

@@ -1,8 +1,20 @@
-import { expect } from "vitest";
+import { beforeEach, expect } from "vitest";
 import { db } from "@/lib/db/client";
 import { hashPassword } from "@/lib/auth/password-hashing";
 import { AtriumClient, BASE_URL, type JsonResponse } from "./atrium-client";
 import { PASSWORD, uniqueSlug } from "./fixtures";
+
+/**
+ * Prints each failed test's errors as it fails. vitest's summary printer needs
+ * Map.groupBy (Node >= 21); on Node 20 it crashes before showing why a test
+ * failed, so the reason would otherwise be lost.
+ */
+beforeEach((ctx) => {
+  ctx.onTestFailed(({ task }) => {
+    if (task.fails) return; // an expected failure (it.fails), documented where it is declared
+    for (const e of task.result?.errors ?? []) console.error(`FAILED: ${task.name}\n${e.message}\n${e.diff ?? ""}`);
+  });
+});
 
 /** What every error response looks like (docs/api.md "Errors"). */
 export interface ApiErrorBody {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
  */
 export async function startSecondReplica(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = Number(process.env.PORT ?? "3210") + 100;
-  const child: ChildProcess = spawn("npx", ["--no-install", "tsx", "server.ts"], {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
     env: { ...process.env, PORT: String(port) },
     stdio: ["ignore", "ignore", "pipe"],
   });

@@ -1,0 +1,2 @@
+export * from "./types";
+export { ProcessDriver, checkHealth, type ProcessDriverOptions } from "./process-driver";
