@@ -10,18 +10,29 @@ import { AppError } from "@/lib/http/errors";
  *   npm run atrium -- tenant:create --slug acme --name "Acme Corp" --domain acme.com --admin-email it@acme.com [--admin-name "Ina"]
  *   npm run atrium -- operator:create --email ops@example.com   (password read from ATRIUM_OPERATOR_PASSWORD)
  */
+const USAGE = `commands:
+  tenant:create --slug SLUG --name NAME [--domain DOMAIN ...] --admin-email EMAIL [--admin-name NAME]
+  operator:create --email EMAIL   (password from ATRIUM_OPERATOR_PASSWORD)`;
+
 const [command, ...rest] = process.argv.slice(2);
-const { values } = parseArgs({
-  args: rest,
-  options: {
-    slug: { type: "string" },
-    name: { type: "string" },
-    domain: { type: "string", multiple: true },
-    "admin-email": { type: "string" },
-    "admin-name": { type: "string" },
-    email: { type: "string" },
-  },
-});
+let values: { slug?: string; name?: string; domain?: string[]; "admin-email"?: string; "admin-name"?: string; email?: string };
+try {
+  ({ values } = parseArgs({
+    args: rest,
+    options: {
+      slug: { type: "string" },
+      name: { type: "string" },
+      domain: { type: "string", multiple: true },
+      "admin-email": { type: "string" },
+      "admin-name": { type: "string" },
+      email: { type: "string" },
+    },
+  }));
+} catch (e) {
+  // Node explains the problem well (unknown option, missing value); without the stack trace.
+  console.error(`error: ${(e as Error).message.split("\n")[0]}\n${USAGE}`);
+  process.exit(2);
+}
 
 async function main(): Promise<number> {
   switch (command) {
@@ -53,7 +64,7 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      console.error("commands: tenant:create, operator:create");
+      console.error(USAGE);
       return 2;
   }
 }

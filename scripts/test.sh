@@ -31,6 +31,7 @@ export NODE_ENV=production
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 
 results="$data/results"
+vitest() { NODE_OPTIONS="--import $(pwd)/scripts/node20-polyfills.mjs ${NODE_OPTIONS:-}" npx --no-install vitest "$@"; }
 rm -rf "$results" && mkdir -p "$results"
 bash scripts/prisma-generate.sh
 
@@ -43,7 +44,7 @@ if want lint; then log "lint"; npx --no-install eslint --max-warnings 0 .; fi
 if want typecheck; then log "typecheck"; npx --no-install tsc --noEmit -p tsconfig.json; fi
 if want unit; then
   log "unit tests"
-  npx --no-install vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json"
+  vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json"
 fi
 
 server_pid=""
@@ -51,7 +52,9 @@ stop_server() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   server_pid=""
 }
-trap stop_server EXIT
+# Under CI nothing may outlive the run; locally the databases stay up for quick reruns.
+cleanup() { stop_server; if [ -n "${CI:-}" ]; then bash scripts/services.sh stop test || true; fi; }
+trap cleanup EXIT
 
 if want integration || want e2e; then
   log "building Atrium"
@@ -65,7 +68,7 @@ if want integration || want e2e; then
 fi
 if want integration; then
   log "integration tests (real PostgreSQL, Redis and Atrium)"
-  npx --no-install vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json"
+  vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json"
 fi
 if want e2e; then
   log "end-to-end tests (Playwright, Debian's Chromium)"
