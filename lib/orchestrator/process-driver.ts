@@ -356,15 +356,23 @@ export class ProcessDriver implements Orchestrator {
     return out;
   }
 
-  private async pollRecord(record: EngineRecord): Promise<PollResult> {
+  private async pollRecord(record: EngineRecord, retried = false): Promise<PollResult> {
     const mine = this.children.get(record.engineId);
-    const exit = mine && mine.child.pid === record.pid ? mine.exit : record.exit;
+    const own = mine && mine.child.pid === record.pid ? mine : undefined;
+    const alive = this.isOurs(record.pid, record.engineId);
+    if (own && !alive && !own.exit) {
+      // Our own child just died: its exit status arrives a moment after /proc forgets it.
+      for (let i = 0; i < 40 && !own.exit; i++) await sleep(25);
+    }
+    const exit = own ? own.exit : record.exit;
     if (exit) return this.withShutdownReason(record.engineId, describeExit(exit.code, exit.signal));
-    if (this.isOurs(record.pid, record.engineId)) {
+    if (alive) {
       if (record.port === null) return { status: "running" }; // still starting
       if (await checkHealth(record.host, record.port, 1000)) return { status: "running" };
       // One retry: a busy engine (a formula using its whole time budget) answers late.
       if (await checkHealth(record.host, record.port, 3000)) return { status: "running" };
+      // It may have been dying while we asked (killed, crashing): look again once.
+      if (!retried) return this.pollRecord(record, true);
       return { status: "failed", reason: "engine process is alive but does not answer its health check" };
     }
     const gone = this.withShutdownReason(record.engineId, { status: "failed", reason: `engine process ${record.pid} is gone (no exit status recorded)` });
