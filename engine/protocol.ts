@@ -82,7 +82,8 @@ export const SetNodeRequestSchema = z
   })
   .strict();
 export const GetStatsRequestSchema = z.object({ type: z.literal("get_stats"), id: requestId }).strict();
-export const PingRequestSchema = z.object({ type: z.literal("ping"), id: requestId }).strict();
+/** `payload` (optional, any string up to the message limit) is echoed back: for liveness, latency and throughput checks. */
+export const PingRequestSchema = z.object({ type: z.literal("ping"), id: requestId, payload: z.string().optional() }).strict();
 
 export const ClientMessageSchema = z.discriminatedUnion("type", [
   LoadAppRequestSchema,
@@ -154,7 +155,7 @@ export const GetStatsResultSchema = z.object({
   op: z.literal("get_stats"),
   stats: StatsSchema,
 });
-export const PongMessageSchema = z.object({ type: z.literal("pong"), id: requestId });
+export const PongMessageSchema = z.object({ type: z.literal("pong"), id: requestId, payload: z.string().optional() });
 
 export const ErrorMessageSchema = z.object({
   type: z.literal("error"),

@@ -216,7 +216,7 @@ export async function startEngine(config: EngineConfig, hooks: EngineHooks = {})
   const handle = (ws: WebSocket, msg: ClientMessage): ServerMessage => {
     switch (msg.type) {
       case "ping":
-        return { type: "pong", id: msg.id };
+        return msg.payload === undefined ? { type: "pong", id: msg.id } : { type: "pong", id: msg.id, payload: msg.payload };
       case "get_stats":
         return { type: "result", id: msg.id, op: "get_stats", stats: stats() };
       case "load_app": {

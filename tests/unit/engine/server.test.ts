@@ -124,6 +124,13 @@ describe("messages", () => {
     expect(cyc2).toMatchObject({ type: "error", code: "cycle", cycle: ["p", "q", "p"] });
   });
 
+  it("echoes a ping's payload exactly, and answers a bare ping without one", async () => {
+    const a = await connect();
+    const payload = "x".repeat(3000) + "é"; // under this engine's 4 KiB message limit
+    expect(await a.request({ type: "ping", payload })).toEqual(expect.objectContaining({ type: "pong", payload }));
+    expect(await a.request({ type: "ping" })).not.toHaveProperty("payload");
+  });
+
   it("a runaway formula times out and the engine keeps answering", async () => {
     const a = await connect();
     await a.request({ type: "load_app", nodes: [{ id: "spin", formula: "(() => { for (;;) {} })()" }, { id: "fine", formula: "42" }] });

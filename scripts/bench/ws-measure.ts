@@ -1,0 +1,137 @@
+import { readdirSync, readFileSync } from "node:fs";
+import WebSocket from "ws";
+import type { WsTarget } from "./ws-targets";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function open(t: WsTarget): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(t.url, { headers: t.headers, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    const onHello = () => resolve(ws);
+    // The engine greets every connection with `hello`: the connection is usable once it arrives.
+    ws.once("message", onHello);
+    ws.once("error", reject);
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`${t.name}: HTTP ${res.statusCode}`)));
+  });
+}
+
+/** Sends pings with a payload and resolves each pong by id (pipelined). */
+class Pinger {
+  private next = 0;
+  private waiting = new Map<string, () => void>();
+  constructor(readonly ws: WebSocket) {
+    ws.on("message", (data) => {
+      const text = data.toString();
+      const id = text.slice(text.indexOf('"id":"') + 6, text.indexOf('"', text.indexOf('"id":"') + 6));
+      const done = this.waiting.get(id);
+      if (done) {
+        this.waiting.delete(id);
+        done();
+      }
+    });
+  }
+  ping(payload: string): Promise<void> {
+    const id = String(this.next++);
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.ws.send(`{"type":"ping","id":"${id}","payload":"${payload}"}`);
+    });
+  }
+}
+
+/** Messages per second with `connections` sockets each keeping `window` small pings in flight. */
+export async function messageRate(t: WsTarget, connections: number, seconds: number, window = 8): Promise<number> {
+  const sockets = await Promise.all(Array.from({ length: connections }, () => open(t)));
+  const pingers = sockets.map((s) => new Pinger(s));
+  const payload = "x".repeat(18); // {"type":"ping","id":"…","payload":"…"} ≈ 64 bytes on the wire
+  let count = 0;
+  let running = true;
+  const loops = pingers.flatMap((p) =>
+    Array.from({ length: window }, async () => {
+      while (running) {
+        await p.ping(payload);
+        count++;
+      }
+    }),
+  );
+  await sleep(seconds * 1000);
+  running = false;
+  await Promise.all(loops);
+  for (const s of sockets) s.terminate();
+  return count / seconds;
+}
+
+/** Bytes per second echoed (counted one way) with 1 MiB messages on one connection. */
+export async function bigMessageThroughput(t: WsTarget, seconds: number): Promise<number> {
+  const ws = await open(t);
+  const p = new Pinger(ws);
+  const payload = "y".repeat(1024 * 1024);
+  let bytes = 0;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    await p.ping(payload);
+    bytes += payload.length;
+  }
+  ws.terminate();
+  return bytes / seconds;
+}
+
+/** Round-trip times (µs) of small pings, one at a time. */
+export async function roundTrips(t: WsTarget, n: number): Promise<number[]> {
+  const ws = await open(t);
+  const p = new Pinger(ws);
+  for (let i = 0; i < 200; i++) await p.ping("warm");
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint();
+    await p.ping("x".repeat(18));
+    out.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  ws.terminate();
+  return out.sort((a, b) => a - b);
+}
+
+/** Connections per second: open (handshake and the engine's hello), then close, one after another. */
+export async function connectRate(t: WsTarget, n: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const ws = await open(t);
+    ws.terminate();
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+export function rssBytes(pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+export function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** RSS added per idle open connection, measured on the target's process with `n` sockets. */
+export async function idleMemoryPerConnection(t: WsTarget, n: number): Promise<{ perConnBytes: number; opened: number }> {
+  await sleep(500);
+  const before = rssBytes(t.pid);
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < n; i += 200) sockets.push(...(await Promise.all(Array.from({ length: Math.min(200, n - i) }, () => open(t)))));
+  await sleep(1500);
+  const after = rssBytes(t.pid);
+  for (const s of sockets) s.terminate();
+  return { perConnBytes: (after - before) / sockets.length, opened: sockets.length };
+}
+
+/** Opens `n` connections and drops them without a close frame; returns RSS/fd before and after settling. */
+export async function abandonedConnections(t: WsTarget, n: number, settleMs: number) {
+  await sleep(500);
+  const rss0 = rssBytes(t.pid);
+  const fd0 = openFds(t.pid);
+  for (let i = 0; i < n; i += 250) {
+    const batch = await Promise.all(Array.from({ length: Math.min(250, n - i) }, () => open(t)));
+    // Kill the TCP connection under the WebSocket: no close frame, no FIN handshake from our side's ws layer.
+    for (const s of batch) (s as unknown as { _socket: { destroy(): void } })._socket.destroy();
+  }
+  await sleep(settleMs);
+  return { rss0, rss1: rssBytes(t.pid), fd0, fd1: openFds(t.pid) };
+}

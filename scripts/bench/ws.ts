@@ -1,0 +1,102 @@
+/**
+ * npm run bench:ws — the WebSocket path measured side by side in one run: a direct
+ * connection to an engine, JupyterHub's configurable-http-proxy (CHP) in front of the
+ * same engine, and Atrium's proxy (auth on) when scripts/bench/atrium-target.ts can
+ * start it. Every figure is the median of RUNS runs; ratios are against direct and CHP.
+ *
+ *   BENCH_RUNS=3 BENCH_SECONDS=5 BENCH_IDLE_CONNS=5000 BENCH_ABANDON=20000 npm run bench:ws
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { buildEngine } from "@/engine/build";
+import { ProcessDriver } from "@/lib/orchestrator/process-driver";
+import { abandonedConnections, bigMessageThroughput, connectRate, idleMemoryPerConnection, messageRate, roundTrips } from "./ws-measure";
+import { startChp, type WsTarget } from "./ws-targets";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const IDLE_CONNS = Number(process.env.BENCH_IDLE_CONNS ?? 5000);
+const ABANDON = Number(process.env.BENCH_ABANDON ?? 20000);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+
+const installationId = `benchws-${randomBytes(4).toString("hex")}`;
+const tmp = path.join(os.tmpdir(), `atrium-${installationId}`);
+const entry = await buildEngine(path.join(tmp, "engine.mjs"));
+const driver = new ProcessDriver({
+  installationId,
+  stateDir: path.join(tmp, "state"),
+  engineEntry: entry,
+  // Large enough for the 1 MiB messages; heartbeat off so idle sockets stay idle.
+  engineEnv: { ENGINE_MAX_MESSAGE_BYTES: String(4 * 1024 * 1024), ENGINE_MAX_RESULT_BYTES: String(16 * 1024 * 1024), ENGINE_HEARTBEAT_MS: "600000" },
+});
+const secret = randomBytes(24).toString("base64url");
+const engine = await driver.start(
+  { engineId: "bench", tenantId: "bench", userId: "bench", appId: "bench", cpuMillis: 1000, memoryMiB: 2048, secret, idleSeconds: 0 },
+  () => undefined,
+);
+const direct: WsTarget = {
+  name: "direct",
+  url: `ws://${engine.endpoint.host}:${engine.endpoint.port}/ws`,
+  headers: { authorization: `Bearer ${secret}` },
+  pid: Number(engine.state.pid),
+  stop: async () => undefined,
+};
+const targets: WsTarget[] = [direct, await startChp(engine.endpoint.port, secret)];
+const atriumTargetFile = path.join(process.cwd(), "scripts/bench/atrium-target.ts");
+let atriumNote = "";
+if (existsSync(atriumTargetFile)) {
+  const { startAtriumTarget } = (await import(atriumTargetFile)) as { startAtriumTarget: (e: typeof engine, secret: string) => Promise<WsTarget> };
+  targets.push(await startAtriumTarget(engine, secret));
+} else {
+  atriumNote = "atrium: not measured (no workspace proxy in this checkout yet)";
+}
+
+const results: Record<string, Record<string, number>> = {};
+for (const t of targets) results[t.name] = {};
+for (let run = 0; run < RUNS; run++) {
+  // Interleave targets within each run so machine noise hits all of them alike.
+  for (const t of targets) {
+    const r = results[t.name]!;
+    const rec = (k: string, v: number) => ((r[`${k}#${run}`] = v), v);
+    rec("msgs", await messageRate(t, 50, SECONDS));
+    rec("big", await bigMessageThroughput(t, SECONDS));
+    const rtt = await roundTrips(t, 3000);
+    rec("p50", q(rtt, 0.5));
+    rec("p99", q(rtt, 0.99));
+    rec("connect", await connectRate(t, 300));
+  }
+}
+const med = (name: string, k: string) => median(Object.entries(results[name]!).filter(([key]) => key.startsWith(`${k}#`)).map(([, v]) => v));
+
+const lines: string[] = [`bench:ws — ${os.cpus().length} CPUs, node ${process.version}, ${RUNS} runs × ${SECONDS} s, medians`];
+lines.push("target    64B msgs/s (50 conns)   1 MiB MB/s   RTT p50 µs   RTT p99 µs   connects/s");
+for (const t of targets) {
+  lines.push(
+    `${t.name.padEnd(9)} ${med(t.name, "msgs").toFixed(0).padStart(20)}   ${(med(t.name, "big") / 1e6).toFixed(1).padStart(10)}   ${med(t.name, "p50").toFixed(0).padStart(10)}   ${med(t.name, "p99").toFixed(0).padStart(10)}   ${med(t.name, "connect").toFixed(0).padStart(10)}`,
+  );
+}
+for (const t of targets.filter((x) => x.name !== "direct")) {
+  lines.push(
+    `${t.name}: msgs ${(med(t.name, "msgs") / med("direct", "msgs")).toFixed(2)}× direct, ${(med(t.name, "msgs") / med("chp", "msgs")).toFixed(2)}× CHP; ` +
+      `1 MiB ${(med(t.name, "big") / med("direct", "big")).toFixed(2)}× direct; RTT p50 +${(med(t.name, "p50") - med("direct", "p50")).toFixed(0)} µs, ` +
+      `p99 ${(med(t.name, "p99") / med("direct", "p99")).toFixed(2)}× direct; connects ${(med(t.name, "connect") / med("direct", "connect")).toFixed(2)}× direct`,
+  );
+}
+for (const t of targets.filter((x) => x.name !== "direct")) {
+  const idle = await idleMemoryPerConnection(t, IDLE_CONNS);
+  lines.push(`${t.name}: idle memory per proxied connection at ${idle.opened} connections: ${(idle.perConnBytes / 1024).toFixed(1)} KiB (proxy process RSS)`);
+  const ab = await abandonedConnections(t, ABANDON, 5000);
+  lines.push(
+    `${t.name}: ${ABANDON} connections abandoned without close: RSS ${(ab.rss0 / 1048576).toFixed(0)} → ${(ab.rss1 / 1048576).toFixed(0)} MiB (${((ab.rss1 / ab.rss0 - 1) * 100).toFixed(0)}%), open fds ${ab.fd0} → ${ab.fd1}`,
+  );
+}
+if (atriumNote) lines.push(atriumNote);
+for (const t of targets) await t.stop();
+await driver.stop(engine.state);
+await rm(tmp, { recursive: true, force: true });
+console.log(lines.join("\n"));
