@@ -5,6 +5,9 @@ import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, newRequestId } from "@/lib/http/re
 import { closeDb } from "@/lib/db/client";
 import { closeRedis } from "@/lib/redis";
 import { log } from "@/lib/log";
+import { createDriver } from "@/lib/workspace/drivers";
+import { WorkspaceService } from "@/lib/workspace/service";
+import { setWorkspaceService } from "@/lib/workspace/runtime";
 
 /**
  * Atrium's process: Next's handler for HTTP; WebSocket upgrades are routed here
@@ -28,6 +31,11 @@ function clientIp(req: IncomingMessage): string {
 
 await app.prepare();
 
+// Engine workspaces (docs/workspaces.md): the driver is chosen by ENGINE_DRIVER; a missing one stops start-up here.
+const workspace = new WorkspaceService(await createDriver(c), c);
+await workspace.start();
+setWorkspaceService(workspace);
+
 const server = createServer((req, res) => {
   const requestId = newRequestId();
   req.headers[REQUEST_ID_HEADER] = requestId;
@@ -43,8 +51,11 @@ const server = createServer((req, res) => {
   });
 });
 
-server.on("upgrade", (req, socket) => {
-  // No WebSocket endpoints yet (the workspace proxy comes with engines): refuse cleanly.
+server.on("upgrade", (req, socket, head) => {
+  req.headers[REQUEST_ID_HEADER] = newRequestId();
+  req.headers[CLIENT_IP_HEADER] = clientIp(req);
+  // /ws/apps/:id is the workspace proxy; nothing else upgrades.
+  if (workspace.proxy.handleUpgrade(req, socket, head)) return;
   socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 });
 
@@ -62,6 +73,9 @@ async function shutdown(signal: string): Promise<void> {
   forced.unref();
   server.close();
   server.closeIdleConnections();
+  // Sockets get 1001 (reconnect); engines keep running and are re-attached by the next start.
+  await workspace.stop().catch(() => undefined);
+  setWorkspaceService(undefined);
   await Promise.allSettled([closeDb(), closeRedis()]);
   process.exit(0);
 }

@@ -38,6 +38,25 @@ const schema = z
     RATE_API_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
     OPERATOR_SESSION_MAX_SECONDS: z.coerce.number().int().min(60).default(8 * 3600),
     OPERATOR_SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).default(30 * 60),
+    // Workspaces (docs/workspaces.md).
+    /** Orchestrator driver for engines: "process" (this host) or "docker". */
+    ENGINE_DRIVER: z.enum(["process", "docker"]).default("process"),
+    /** Identifies this installation in engine labels (drivers list only their own installation's engines). Default: derived from DATABASE_URL. */
+    ENGINE_INSTALLATION_ID: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).optional(),
+    /** process driver: state and log directory (default: <cwd>/.data/engines/<installation>). */
+    ENGINE_STATE_DIR: z.string().optional(),
+    ENGINES_PER_USER: z.coerce.number().int().min(1).default(5),
+    ENGINES_PER_GROUP: z.coerce.number().int().min(1).default(50),
+    ENGINE_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+    ENGINE_SPAWN_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    ENGINE_MAX_AGE_SECONDS: z.coerce.number().int().min(60).default(12 * 3600),
+    /** The engine exits by itself after this long without clients (second line of defence). */
+    ENGINE_IDLE_SECONDS: z.coerce.number().int().min(0).default(3600),
+    /** Largest WebSocket message relayed by the proxy (either direction). */
+    WS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+    /** Backpressure: pause the reading side while the other side has more than this buffered. */
+    WS_HIGH_WATER_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+    WS_PING_SECONDS: z.coerce.number().int().min(1).default(25),
   })
   .superRefine((c, ctx) => {
     // Plain HTTP is tolerated only on loopback (the local demo and tests); anything reachable over a network needs TLS.

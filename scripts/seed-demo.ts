@@ -7,7 +7,7 @@ import { closeRedis } from "@/lib/redis";
 
 /**
  * Seeds the demo: tenant "demo" (email domain example.com) with an owner, a
- * member and a group, plus a platform operator. Idempotent; passwords are
+ * member, a group and the app "Sales forecast" shared with it, plus a platform operator. Idempotent; passwords are
  * random per installation, kept in .data/demo/credentials.json (git-ignored) and
  * printed every time.
  */
@@ -58,6 +58,25 @@ const group = await db().group.upsert({
 await db().groupMember.upsert({
   where: { groupId_userId: { groupId: group.id, userId: member.id } },
   create: { tenantId: tenant.id, groupId: group.id, userId: member.id },
+  update: {},
+});
+// A demo app shared with "Analysts": open it from the apps page to start a private engine.
+const salesNodes = [
+  { id: "months", title: "Months", formula: '["Jan", "Feb", "Mar", "Apr", "May", "Jun"]' },
+  { id: "sales", title: "Sales (k€)", formula: "[120, 135, 128, 150, 162, 171]" },
+  { id: "growth", title: "Monthly growth", formula: "0.04" },
+  { id: "forecast", title: "Forecast (k€)", formula: "sales.map((s, i) => round(s * Math.pow(1 + growth, i + 1), 1))" },
+  { id: "total", title: "Forecast total (k€)", formula: "round(sum(forecast), 1)" },
+  { id: "summary", title: "Forecast table", formula: "months.map((m, i) => ({ month: m, sales: sales[i], forecast: forecast[i] }))" },
+];
+let salesApp = await db().app.findFirst({ where: { tenantId: tenant.id, name: "Sales forecast" } });
+if (!salesApp) {
+  salesApp = await db().app.create({ data: { tenantId: tenant.id, name: "Sales forecast", description: "Six months of sales and a simple growth forecast", currentVersion: 1 } });
+  await db().appVersion.create({ data: { tenantId: tenant.id, appId: salesApp.id, version: 1, nodes: salesNodes } });
+}
+await db().appShare.upsert({
+  where: { appId_groupId: { appId: salesApp.id, groupId: group.id } },
+  create: { tenantId: tenant.id, appId: salesApp.id, groupId: group.id },
   update: {},
 });
 if (!(await db().operator.findUnique({ where: { email: "operator@example.com" } }))) {

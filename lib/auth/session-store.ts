@@ -4,6 +4,8 @@ import type { Role } from "@/lib/generated/prisma/client";
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { randomToken, sha256Hex } from "@/lib/security/tokens";
 import type { RequestMeta } from "@/lib/http/request-meta";
+import { publishSessionEnded } from "@/lib/workspace/events";
+import { log } from "@/lib/log";
 
 /**
  * Server-side sessions. The cookie carries a 256-bit random token; the database
@@ -153,6 +155,10 @@ export async function endSession(sessionId: string, reason: SessionEndReason, me
     meta,
     metadata: { userId: s?.userId ?? s?.operatorId ?? null },
   });
+  // Every replica closes this session's workspace sockets and stops its engines (lib/workspace).
+  await publishSessionEnded({ sessionId, userId: s?.userId ?? null, tenantId: s?.tenantId ?? null, reason }).catch((err: unknown) =>
+    log().error({ err, sessionId }, "could not publish session-ended"),
+  );
   return true;
 }
 

@@ -9,7 +9,7 @@ export const emailSchema = z
   .pipe(z.email({ error: "Enter a valid email address." }));
 
 export const nameSchema = z.string().trim().max(120, "Name can be at most 120 characters.");
-export const roleSchema = z.enum(["owner", "admin", "member"], { error: "Role must be owner, admin or member." });
+export const roleSchema = z.enum(["owner", "admin", "editor", "member"], { error: "Role must be owner, admin, editor or member." });
 
 export const createUserSchema = z
   .object({

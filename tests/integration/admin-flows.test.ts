@@ -133,6 +133,18 @@ describe("role rules", () => {
     expect((await auditEvents(t.id, "user.role_changed")).find((e) => e.targetId === m.id)?.metadata).toEqual({ from: "member", to: "admin" });
   });
 
+  it("an admin can make a member an editor, who may then create apps but not manage users", async () => {
+    const a = await makeUser(t, "admin");
+    const admin = await signedIn(t, a.email);
+    const m = await makeUser(t, "member");
+    expect((await admin.call("PATCH", `/api/users/${m.id}`, { role: "editor" })).body).toMatchObject({ user: { role: "editor" } });
+    const editor = await signedIn(t, m.email);
+    const app = await editor.call<{ app: { id: string } }>("POST", "/api/apps", { name: `by-editor-${randomBytes(3).toString("hex")}`, nodes: [{ id: "x", title: "X", formula: "1 + 1" }] });
+    expect(app.status).toBe(201);
+    expectApiError(await editor.get("/api/users"), 403, "forbidden");
+    expectApiError(await editor.call("POST", "/api/users", { email: `e-${randomBytes(3).toString("hex")}@${t.domain}` }), 403, "forbidden");
+  });
+
   it("an admin cannot change an owner in any way", async () => {
     for (const body of [{ name: "Renamed" }, { role: "admin" }, { status: "disabled" }, { groupIds: [] }]) {
       expectApiError(await admin.call("PATCH", `/api/users/${t.owner.id}`, body), 403, "forbidden");

@@ -83,7 +83,7 @@ const CASES: Case[] = [
   // Wrong types.
   { name: "cpu as a string", method: "POST", path: "/api/groups", json: { ...groupOk, cpuMillis: "1000" }, status: 400, code: "bad_request", message: /cpuMillis: CPU must be a number of millicores/, issues: ["cpuMillis"] },
   { name: "memory as a fraction", method: "POST", path: "/api/groups", json: { ...groupOk, memoryMiB: 512.5 }, status: 400, code: "bad_request", message: /memoryMiB: Memory must be a whole number/ },
-  { name: "role not in the enum", method: "PATCH", path: () => `/api/users/${member.id}`, json: { role: "superuser" }, status: 400, code: "bad_request", message: /role: Role must be owner, admin or member/ },
+  { name: "role not in the enum", method: "PATCH", path: () => `/api/users/${member.id}`, json: { role: "superuser" }, status: 400, code: "bad_request", message: /role: Role must be owner, admin, editor or member/ },
   { name: "status not in the enum", method: "PATCH", path: () => `/api/users/${member.id}`, json: { status: "deleted" }, status: 400, code: "bad_request", message: /status: Status must be active or disabled/ },
   { name: "groupIds not ids", method: "PATCH", path: () => `/api/users/${member.id}`, json: { groupIds: ["not-an-id"] }, status: 400, code: "bad_request", message: /groupIds\.0: must be an id/ },
   { name: "api key role owner", method: "POST", path: "/api/api-keys", json: { name: "k", role: "owner" }, status: 400, code: "bad_request", message: /role: An API key's role must be admin or member/ },

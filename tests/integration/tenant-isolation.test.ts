@@ -23,6 +23,8 @@ interface TenantAIds {
   apiKeyId: string;
   memberSessionId: string;
   ownerSessionId: string;
+  appId: string;
+  engineId: string;
 }
 
 interface TenantBIds {
@@ -91,7 +93,17 @@ beforeAll(async () => {
     apiKeyId: key.body.apiKey.id,
     memberSessionId: memberMe.body.session.id,
     ownerSessionId: ownerMe.body.session.id,
+    appId: "",
+    engineId: "",
   };
+  // An app of A (shared with A's group) and an engine record of A's member (no process behind it:
+  // a driver name the server's sweeper does not poll, so the record stays as it is).
+  const app = await ownerA.call<{ app: { id: string } }>("POST", "/api/apps", { name: `app-a-${marker}`, nodes: [{ id: "secret_node", title: `A's node ${marker}`, formula: "1" }] });
+  expect(app.status).toBe(201);
+  expect((await ownerA.call("PUT", `/api/apps/${app.body.app.id}/shares`, { groupIds: [group.body.group.id] })).status).toBe(200);
+  const engine = await db().engine.create({ data: { tenantId: A.id, userId: member.id, appId: app.body.app.id, driver: "isolation-walk", status: "running", secretEnc: "v1.x.y.z" } });
+  a.appId = app.body.app.id;
+  a.engineId = engine.id;
   const tenantA = await db().tenant.findUniqueOrThrow({ where: { id: A.id } });
   secretsOfA = [
     ...Object.values(a),
@@ -103,6 +115,8 @@ beforeAll(async () => {
     `group-a-${marker}`,
     `A's private group ${marker}`,
     `key-a-${marker}`,
+    `app-a-${marker}`,
+    `A's node ${marker}`,
     key.body.apiKey.prefix,
     apiKeyA,
     tokenOf(invited.body.setPasswordUrl),
@@ -268,6 +282,25 @@ const WALK: Step[] = [
   },
   { route: "GET /api/policies/lockout", path: () => "/api/policies/lockout", expect: [200] },
   { route: "PUT /api/policies/lockout", path: () => "/api/policies/lockout", body: () => ({ threshold: 3, windowSeconds: 60, durationSeconds: 86_400 }), expect: [200] },
+  // Apps and engines of A (docs/workspaces.md). App routes for any signed-in user are session-only (API keys: 401).
+  { route: "GET /api/apps/[id]", path: () => `/api/apps/${a.appId}`, expect: [404], callers: ["session"] },
+  { route: "GET /api/apps/[id]", path: () => `/api/apps/${a.appId}`, expect: [401], callers: ["apiKey"] },
+  { route: "PUT /api/apps/[id]", path: () => `/api/apps/${a.appId}`, body: () => ({ name: "taken-over", nodes: [{ id: "x", formula: "1" }] }), expect: DENIED },
+  { route: "PUT /api/apps/[id]/shares", path: () => `/api/apps/${a.appId}/shares`, body: () => ({ groupIds: [] }), expect: DENIED },
+  { route: "POST /api/apps/[id]/engine", path: () => `/api/apps/${a.appId}/engine`, body: () => ({}), expect: [404], callers: ["session"] },
+  { route: "POST /api/apps/[id]/engine", path: () => `/api/apps/${a.appId}/engine`, body: () => ({}), expect: [401], callers: ["apiKey"] },
+  { route: "DELETE /api/apps/[id]/engine", path: () => `/api/apps/${a.appId}/engine`, expect: [404], callers: ["session"] },
+  { route: "DELETE /api/apps/[id]/engine", path: () => `/api/apps/${a.appId}/engine`, expect: [401], callers: ["apiKey"] },
+  { route: "DELETE /api/engines/[id]", path: () => `/api/engines/${a.engineId}`, expect: DENIED },
+  { route: "GET /api/apps", path: () => "/api/apps", expect: [200], callers: ["session"], check: (res) => expect((res.body as { apps: unknown[] }).apps.length).toBeGreaterThanOrEqual(0) },
+  { route: "GET /api/apps", path: () => "/api/apps", expect: [401], callers: ["apiKey"] },
+  { route: "POST /api/apps", path: () => "/api/apps", body: () => ({ name: "b-app", nodes: [{ id: "b", formula: "2" }] }), expect: [201] },
+  {
+    route: "GET /api/engines",
+    path: () => "/api/engines",
+    expect: [200],
+    check: (res) => expect((res.body as { engines: { id: string }[] }).engines.map((e) => e.id)).not.toContain(a.engineId),
+  },
   // The audit trail is checked in detail by its own test below; here: it answers, and carries none of A's names or emails.
   { route: "GET /api/audit", path: () => "/api/audit?limit=500", expect: [200] },
 ];
@@ -345,6 +378,9 @@ describe("tenant isolation: tenant B's admin holding tenant A's ids", () => {
     expect(after.tenant).toMatchObject({ sessionMaxSeconds: 28_800, sessionIdleSeconds: 1800, passwordMinLength: 12, lockoutThreshold: 10 });
     expect(after.sessions.find((s) => s.id === a.memberSessionId)?.revokedAt).toBeNull();
     expect(after.keys.find((k) => k.id === a.apiKeyId)?.revokedAt).toBeNull();
+    expect(await db().app.findUniqueOrThrow({ where: { id: a.appId } })).toMatchObject({ name: `app-a-${marker}`, currentVersion: 1 });
+    expect(await db().appShare.count({ where: { appId: a.appId } })).toBe(1);
+    expect((await db().engine.findUniqueOrThrow({ where: { id: a.engineId } })).status).toBe("running");
     // Still live, from A's side.
     expect((await memberA.get("/api/me")).status).toBe(200);
     expect((await ownerA.get("/api/me")).status).toBe(200);
