@@ -37,7 +37,7 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError("Something went wrong. Try again.", { status: 0, code: "unknown" });
 }
 
-function csrfToken(): string {
+export function csrfToken(): string {
   return document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? "";
 }
 
@@ -52,7 +52,7 @@ function issuesOf(details: unknown): FieldIssue[] {
   );
 }
 
-function errorFrom(status: number, body: unknown, retryAfter: string | null): ApiError {
+export function errorFrom(status: number, body: unknown, retryAfter: string | null): ApiError {
   const e = isRecord(body) && isRecord(body.error) ? body.error : {};
   const code = typeof e.code === "string" ? e.code : status >= 500 ? "internal" : "error";
   const requestId = typeof e.requestId === "string" ? e.requestId : null;

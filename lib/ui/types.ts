@@ -1,9 +1,10 @@
 /** Shapes of the JSON API's answers, as the browser UI reads them (see docs/api.md). */
 
-export type Role = "owner" | "admin" | "member";
+/** "editor" may create and edit apps only (docs/workspaces.md); ROLES lists what the users page offers. */
+export type Role = "owner" | "admin" | "editor" | "member";
 export type UserStatus = "invited" | "active" | "disabled";
 
-export const ROLES: readonly Role[] = ["member", "admin", "owner"];
+export const ROLES: readonly Role[] = ["member", "editor", "admin", "owner"];
 
 export interface GroupRef {
   id: string;
@@ -123,4 +124,42 @@ export interface SetPasswordInfo {
 export interface OneTimeLink {
   setPasswordUrl: string;
   expiresAt: string;
+}
+
+/** A node of an app's calculation model (docs/engine-protocol.md). */
+export interface AppNode {
+  id: string;
+  title: string;
+  formula: string;
+}
+
+/** GET /api/apps: the apps the caller may open. */
+export interface AppSummary {
+  id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  canEdit: boolean;
+}
+
+/** GET /api/apps/:id */
+export interface AppDetail {
+  id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  nodes: AppNode[];
+  shares: GroupRef[];
+}
+
+/** GET /api/engines: one running engine (stats are best effort). */
+export interface EngineRow {
+  id: string;
+  user: { id: string; email: string };
+  app: { id: string; name: string };
+  status: string;
+  startedAt: string;
+  ageSeconds: number;
+  cpuPercent: number | null;
+  memoryBytes: number | null;
 }

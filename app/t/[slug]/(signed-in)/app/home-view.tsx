@@ -1,11 +1,12 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect } from "react";
 import { ErrorAlert } from "@/app/_components/alert";
 import { Card, PageHeader } from "@/app/_components/card";
 import { LocalTime } from "@/app/_components/local-time";
-import type { Me, Role } from "@/lib/ui/types";
+import type { AppSummary, Me, Role } from "@/lib/ui/types";
 import { useApiResource } from "@/lib/ui/use-api-resource";
 
 export function HomeView({
@@ -17,6 +18,7 @@ export function HomeView({
 }) {
   const router = useRouter();
   const me = useApiResource<Me>("/api/me");
+  const apps = useApiResource<{ apps: AppSummary[] }>("/api/apps");
   const expired = me.data?.passwordExpired === true;
 
   useEffect(() => {
@@ -55,8 +57,33 @@ export function HomeView({
           </p>
         </Card>
       </div>
-      <Card title="Your apps">
-        <p className="text-sm text-slate-600">Apps and workspaces your organisation makes available to you will appear here.</p>
+      <Card title="Your apps" description="Opening an app starts a private engine for you.">
+        <ErrorAlert error={apps.error} />
+        {apps.data === null ? (
+          apps.error ? null : <p className="text-sm text-slate-500">Loading…</p>
+        ) : apps.data.apps.length === 0 ? (
+          <p className="text-sm text-slate-600">No apps are shared with you yet. Ask your administrator.</p>
+        ) : (
+          <ul className="divide-y divide-slate-100" aria-label="Your apps" data-testid="home-apps">
+            {apps.data.apps.map((a) => (
+              <li key={a.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
+                <div>
+                  <Link href={`/t/${encodeURIComponent(slug)}/apps/${a.id}`} className="font-medium text-indigo-700 hover:underline">
+                    {a.name}
+                  </Link>
+                  <p className="text-xs text-slate-500">
+                    {a.description ? `${a.description} · ` : ""}Version {a.version}
+                  </p>
+                </div>
+                {a.canEdit ? (
+                  <Link href={`/t/${encodeURIComponent(slug)}/admin/apps`} className="text-xs font-medium text-slate-600 hover:text-slate-900">
+                    Manage apps
+                  </Link>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        )}
       </Card>
     </div>
   );
