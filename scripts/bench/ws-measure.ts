@@ -10,7 +10,8 @@ export function open(t: WsTarget): Promise<WebSocket> {
     const onHello = () => resolve(ws);
     // The engine greets every connection with `hello`: the connection is usable once it arrives.
     ws.once("message", onHello);
-    ws.once("error", reject);
+    // Keep a listener for the socket's whole life: a late error must not crash the run.
+    ws.on("error", (e) => reject(new Error(`${t.name}: ${e.message}`)));
     ws.once("unexpected-response", (_req, res) => reject(new Error(`${t.name}: HTTP ${res.statusCode}`)));
   });
 }

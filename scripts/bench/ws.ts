@@ -35,8 +35,10 @@ const driver = new ProcessDriver({
   engineEnv: { ENGINE_MAX_MESSAGE_BYTES: String(4 * 1024 * 1024), ENGINE_MAX_RESULT_BYTES: String(16 * 1024 * 1024), ENGINE_HEARTBEAT_MS: "600000" },
 });
 const secret = randomBytes(24).toString("base64url");
+// A 128-bit hex id, like the portal's engine ids: the Atrium target records the engine under it.
+const engineId = randomBytes(16).toString("hex");
 const engine = await driver.start(
-  { engineId: "bench", tenantId: "bench", userId: "bench", appId: "bench", cpuMillis: 1000, memoryMiB: 2048, secret, idleSeconds: 0 },
+  { engineId, tenantId: "bench", userId: "bench", appId: "bench", cpuMillis: 1000, memoryMiB: 2048, secret, idleSeconds: 0 },
   () => undefined,
 );
 const direct: WsTarget = {
@@ -50,11 +52,24 @@ const targets: WsTarget[] = [direct, await startChp(engine.endpoint.port, secret
 const atriumTargetFile = path.join(process.cwd(), "scripts/bench/atrium-target.ts");
 let atriumNote = "";
 if (existsSync(atriumTargetFile)) {
-  const { startAtriumTarget } = (await import(atriumTargetFile)) as { startAtriumTarget: (e: typeof engine, secret: string) => Promise<WsTarget> };
-  targets.push(await startAtriumTarget(engine, secret));
+  const { startAtriumTarget } = (await import(atriumTargetFile)) as {
+    startAtriumTarget: (e: typeof engine, secret: string, ctx: { installationId: string; stateDir: string; engineId: string }) => Promise<WsTarget>;
+  };
+  targets.push(await startAtriumTarget(engine, secret, { installationId, stateDir: path.join(tmp, "state"), engineId }));
 } else {
   atriumNote = "atrium: not measured (no workspace proxy in this checkout yet)";
 }
+
+// Whatever happens below, no engine, proxy or CHP outlives the run.
+const cleanup = async () => {
+  for (const t of targets) await t.stop().catch(() => undefined);
+  await driver.stop(engine.state).catch(() => undefined);
+  await rm(tmp, { recursive: true, force: true });
+};
+process.on("uncaughtException", (e) => {
+  console.error(`bench:ws failed: ${e.message}`);
+  void cleanup().finally(() => process.exit(1));
+});
 
 const results: Record<string, Record<string, number>> = {};
 for (const t of targets) results[t.name] = {};
@@ -96,7 +111,5 @@ for (const t of targets.filter((x) => x.name !== "direct")) {
   );
 }
 if (atriumNote) lines.push(atriumNote);
-for (const t of targets) await t.stop();
-await driver.stop(engine.state);
-await rm(tmp, { recursive: true, force: true });
+await cleanup();
 console.log(lines.join("\n"));
