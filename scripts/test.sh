@@ -76,6 +76,17 @@ if want e2e; then
 fi
 stop_server
 
+# Under CI nothing else runs on the machine: any engine process or container still
+# alive now was leaked by the suite, which is a failure.
+if [ -n "${CI:-}" ]; then
+  leaked="$(pgrep -af -- '--atrium-installation=' || true)"
+  if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+    leaked+="$(docker ps -a --filter label=atrium.installation --format '{{.Names}}' || true)"
+  fi
+  if [ -n "$leaked" ]; then log "engines left running after the suite:"; echo "$leaked" >&2; exit 1; fi
+  log "no engine process or container left running"
+fi
+
 # One closing line for every runner together.
 node -e '
 const fs = require("fs"); let passed = 0, failed = 0, skipped = 0;
