@@ -1,35 +1,73 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import net from "node:net";
 import type { Duplex } from "node:stream";
-import WebSocket, { WebSocketServer, type RawData } from "ws";
 import type { Config } from "@/lib/config";
 import { db } from "@/lib/db/client";
 import { log } from "@/lib/log";
 import { resolveSession, sessionCookieName, type UserSession } from "@/lib/auth/session-store";
 import { findOpenableApp } from "@/lib/apps/manage-apps";
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "@/lib/http/request-meta";
-import { engineUrl } from "./engine-client";
 import type { AppAccessEvent } from "./events";
 import type { WorkspaceService } from "./service";
+import { FrameScanner, OP_CLOSE, OP_PING, OP_PONG, closeCode, closeFrame, type FrameHeader } from "./ws-frames";
 
 /**
  * The authenticated WebSocket proxy: browser ⇄ portal ⇄ the caller's own engine.
  * Origin, session and access are checked on the upgrade; the target comes from the
- * caller's engine record only. Frames are relayed unchanged with a size cap, backpressure
- * and keepalive; user messages count as activity. Every live socket is registered by
- * session id and engine id so endings close it with the documented code.
+ * caller's engine record only. After that the portal opens a raw TCP connection to the
+ * engine, performs the upgrade there with the engine's secret (the browser's key, version
+ * and subprotocols pass through; its cookie and extensions do not, so no permessage-deflate)
+ * and hands the engine's 101 to the browser. From then on bytes are spliced unchanged both
+ * ways (with backpressure); a frame-header scanner on each direction enforces the maximum
+ * message size, counts the user's data frames as activity, and knows the frame boundaries
+ * so the portal can inject its own close frame (4401/4403/4404/4500/1009/1001).
+ *
+ * Keepalive: the engine pings every client (ENGINE_HEARTBEAT_MS, 30 s) and the pings and
+ * pongs pass through the splice, so a dead browser is detected end to end and the engine
+ * drops it; the portal sees the engine's drop while a ping is still unanswered and just
+ * discards the connection (no engine failure is recorded). The portal runs no ping loop
+ * of its own (WS_PING_SECONDS is no longer used by the proxy).
  */
 export const WS_PATH = /^\/ws\/apps\/([0-9a-f]{32})\/?$/;
 
+const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC11B65";
+const HANDSHAKE_TIMEOUT_MS = 5000;
+const CLOSE_GRACE_MS = 2000;
+/** An engine ping unanswered this long when the engine drops us: the browser is the one gone. */
+const DEAD_CLIENT_MS = 2000;
+
 interface Conn {
-  client: WebSocket;
-  upstream: WebSocket | null;
+  client: Duplex;
+  upstream: net.Socket | null;
   sessionId: string;
   engineId: string;
   appId: string;
   tenantId: string;
   userId: string;
   token: string;
+  key: string;
+  /** We are ending the connection (a close frame is sent or waiting for a frame boundary). */
   closing: boolean;
+  /** The close frame still to send, once engine → client bytes are at a frame boundary. */
+  pendingClose: Buffer | null;
+  /** The browser already has its 101 (the engine's, or ours). */
+  accepted: boolean;
+  /** The splice is running. */
+  spliced: boolean;
+  /** The engine side ended; its loss is being handled. */
+  lost: boolean;
+  /** The browser sent a close frame (a normal closing handshake through the engine). */
+  clientClosing: boolean;
+  /** When the engine's oldest unanswered ping passed, 0 if none. */
+  pingAt: number;
+  /** A close code the engine sent (it is translated, not passed through). */
+  engineCode: number;
+  /** A refusal found by the scanners: [code, reason]. */
+  verdict: [number, string] | null;
+  down: FrameScanner | null;
+  up: FrameScanner | null;
+  timer: NodeJS.Timeout | null;
   lastTouch: number;
 }
 
@@ -48,34 +86,14 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 }
 
 export class ProxyRegistry {
-  private readonly wss: WebSocketServer;
   private readonly bySession = new Map<string, Set<Conn>>();
   private readonly byEngine = new Map<string, Set<Conn>>();
   private readonly all = new Set<Conn>();
-  private readonly pinger: NodeJS.Timeout;
 
   constructor(
     private readonly service: WorkspaceService,
     private readonly c: Config,
-  ) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: c.WS_MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: false });
-    const alive = new WeakSet<WebSocket>();
-    this.pinger = setInterval(() => {
-      for (const conn of this.all) {
-        if (!alive.has(conn.client) && conn.client.readyState === WebSocket.OPEN) {
-          // No pong since the last ping: the browser is gone.
-          conn.client.terminate();
-          continue;
-        }
-        alive.delete(conn.client);
-        conn.client.ping();
-      }
-    }, c.WS_PING_SECONDS * 1000);
-    this.pinger.unref();
-    this.markAlive = (ws) => alive.add(ws);
-  }
-
-  private readonly markAlive: (ws: WebSocket) => void;
+  ) {}
 
   get size(): number {
     return this.all.size;
@@ -112,75 +130,191 @@ export class ProxyRegistry {
     const target = await this.service.target(session, appId);
     if (!target) return refuse(socket, 409, "Conflict");
 
-    this.wss.handleUpgrade(req, socket, head, (client) => {
-      const conn: Conn = {
-        client,
-        upstream: null,
-        sessionId: session.sessionId,
-        engineId: target.row.id,
-        appId,
-        tenantId: session.tenantId,
-        userId: session.userId,
-        token: token!,
-        closing: false,
-        lastTouch: Date.now(),
-      };
-      this.register(conn);
-      this.connect(conn, target.row.endpointHost!, target.row.endpointPort!, target.secret);
-    });
+    // 5. A well-formed WebSocket upgrade (what ws's handleUpgrade checked before).
+    const key = req.headers["sec-websocket-key"];
+    const version = req.headers["sec-websocket-version"];
+    if (req.method !== "GET" || String(req.headers.upgrade ?? "").toLowerCase() !== "websocket" || typeof key !== "string" || !/^[+/0-9A-Za-z]{22}==$/.test(key.trim()) || (version !== "13" && version !== "8")) {
+      return refuse(socket, 400, "Bad Request");
+    }
+    if (socket.destroyed) return;
+    const conn: Conn = {
+      client: socket,
+      upstream: null,
+      sessionId: session.sessionId,
+      engineId: target.row.id,
+      appId,
+      tenantId: session.tenantId,
+      userId: session.userId,
+      token: token!,
+      key: key.trim(),
+      closing: false,
+      pendingClose: null,
+      accepted: false,
+      spliced: false,
+      lost: false,
+      clientClosing: false,
+      pingAt: 0,
+      engineCode: 0,
+      verdict: null,
+      down: null,
+      up: null,
+      timer: null,
+      lastTouch: Date.now(),
+    };
+    this.register(conn);
+    socket.on("close", () => this.destroy(conn));
+    this.connect(conn, req, head, target.row.endpointHost!, target.row.endpointPort!, target.secret);
   }
 
   private async mayOpen(s: UserSession | { tenantId: string; userId: string; role: UserSession["role"] }, appId: string): Promise<boolean> {
     return (await findOpenableApp({ tenantId: s.tenantId, userId: s.userId, role: s.role }, appId)) !== null;
   }
 
-  private connect(conn: Conn, host: string, port: number, secret: string): void {
-    const { client } = conn;
-    const upstream = new WebSocket(engineUrl({ host, port }), { headers: { authorization: `Bearer ${secret}` }, maxPayload: this.c.WS_MAX_MESSAGE_BYTES, perMessageDeflate: false, handshakeTimeout: 5000 });
+  /** Raw TCP to the engine, its upgrade with the engine secret, then the splice. */
+  private connect(conn: Conn, req: IncomingMessage, head: Buffer, host: string, port: number, secret: string): void {
+    const upstream = net.connect({ host, port });
     conn.upstream = upstream;
-    const pending: { data: RawData; isBinary: boolean }[] = [];
-    const hwm = this.c.WS_HIGH_WATER_BYTES;
+    upstream.setNoDelay(true);
+    const h = req.headers;
+    let request = `GET /ws HTTP/1.1\r\nHost: ${host.includes(":") ? `[${host}]` : host}:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n`;
+    request += `Sec-WebSocket-Key: ${conn.key}\r\nSec-WebSocket-Version: ${String(h["sec-websocket-version"])}\r\n`;
+    if (typeof h["sec-websocket-protocol"] === "string") request += `Sec-WebSocket-Protocol: ${h["sec-websocket-protocol"]}\r\n`;
+    request += `Authorization: Bearer ${secret}\r\n\r\n`;
 
-    client.on("pong", () => this.markAlive(client));
-    this.markAlive(client);
-
-    // Relay with backpressure: pause the reading side while the writing side's buffer is high.
-    const relay = (from: WebSocket, to: WebSocket, data: RawData, isBinary: boolean) => {
-      to.send(data, { binary: isBinary });
-      if (to.bufferedAmount > hwm && !from.isPaused) {
-        from.pause();
-        const check = setInterval(() => {
-          if (to.readyState !== WebSocket.OPEN || to.bufferedAmount <= hwm / 2) {
-            clearInterval(check);
-            if (from.readyState === WebSocket.OPEN) from.resume();
-          }
-        }, 5);
-      }
+    let response: Buffer | null = null;
+    const timer = setTimeout(() => fail(), HANDSHAKE_TIMEOUT_MS);
+    const fail = () => {
+      clearTimeout(timer);
+      upstream.removeListener("data", onData);
+      if (conn.spliced || conn.lost) return;
+      this.engineGone(conn);
     };
-
-    client.on("message", (data, isBinary) => {
-      this.activity(conn);
-      if (upstream.readyState === WebSocket.OPEN) relay(client, upstream, data, isBinary);
-      else if (upstream.readyState === WebSocket.CONNECTING) pending.push({ data, isBinary });
-    });
-    upstream.on("open", () => {
-      for (const p of pending.splice(0)) upstream.send(p.data, { binary: p.isBinary });
-    });
-    upstream.on("message", (data, isBinary) => {
-      if (client.readyState === WebSocket.OPEN) relay(upstream, client, data, isBinary);
-    });
+    const onData = (chunk: Buffer) => {
+      response = response ? Buffer.concat([response, chunk]) : chunk;
+      const end = response.indexOf("\r\n\r\n");
+      if (end < 0) {
+        if (response.length > 16 * 1024) fail();
+        return;
+      }
+      clearTimeout(timer);
+      upstream.removeListener("data", onData);
+      const headText = response.subarray(0, end + 4);
+      const rest = response.subarray(end + 4);
+      response = null;
+      if (!/^HTTP\/1\.1 101 /.test(headText.toString("latin1", 0, 13))) return fail();
+      if (conn.closing) return; // ended while the engine answered: our own 101 and close frame went out
+      conn.accepted = true;
+      conn.client.write(headText);
+      this.splice(conn, head, rest);
+    };
+    upstream.on("connect", () => upstream.write(request));
+    upstream.on("data", onData);
     upstream.on("error", () => undefined);
-    client.on("error", () => undefined);
+    upstream.on("close", () => (conn.spliced ? this.engineGone(conn) : fail()));
+  }
 
-    client.on("close", () => {
+  private splice(conn: Conn, head: Buffer, rest: Buffer): void {
+    const client = conn.client;
+    const upstream = conn.upstream!;
+    conn.spliced = true;
+    (client as net.Socket).setNoDelay?.(true);
+    (client as net.Socket).setTimeout?.(0);
+    const max = this.c.WS_MAX_MESSAGE_BYTES;
+
+    // Browser → engine: masked frames only, no extensions, size cap; data frames are activity.
+    conn.down = new FrameScanner((f: FrameHeader) => {
+      if (f.rsv !== 0 || !f.masked || (f.opcode > 2 && f.opcode < 8) || f.opcode > 10 || (f.opcode >= 8 && (!f.fin || f.length > 125))) {
+        conn.verdict = [1002, "protocol error"];
+        return false;
+      }
+      if (f.opcode < 8) {
+        if (f.messageBytes > max) {
+          conn.verdict = [1009, "message too large"];
+          return false;
+        }
+        this.activity(conn);
+      } else if (f.opcode === OP_PONG) conn.pingAt = 0;
+      else if (f.opcode === OP_CLOSE) conn.clientClosing = true;
+      return true;
+    });
+    // Engine → browser: the same cap; the engine's own close frame is translated, not relayed.
+    conn.up = new FrameScanner(
+      (f: FrameHeader) => {
+        if (conn.closing) return false; // our close frame goes in at this boundary
+        if (f.opcode < 8 && f.messageBytes > max) {
+          conn.verdict = [1009, "message too large"];
+          return false;
+        }
+        if (f.opcode === OP_PING) {
+          if (!conn.pingAt) conn.pingAt = Date.now();
+        } else if (f.opcode === OP_CLOSE && !conn.clientClosing) return false;
+        return true;
+      },
+      (opcode, payload) => {
+        if (opcode === OP_CLOSE && !conn.clientClosing && !conn.engineCode) conn.engineCode = closeCode(payload);
+      },
+    );
+
+    const hwm = this.c.WS_HIGH_WATER_BYTES;
+    client.on("data", (chunk: Buffer) => this.fromClient(conn, chunk, hwm));
+    upstream.on("data", (chunk: Buffer) => this.fromEngine(conn, chunk, hwm));
+    upstream.on("drain", () => {
+      if (!conn.closing) client.resume();
+    });
+    client.on("drain", () => upstream.resume());
+    client.on("end", () => this.destroy(conn));
+    client.on("error", () => this.destroy(conn));
+    if (rest.length) this.fromEngine(conn, rest, hwm);
+    if (head.length) this.fromClient(conn, head, hwm);
+    client.resume();
+  }
+
+  private fromClient(conn: Conn, chunk: Buffer, hwm: number): void {
+    if (conn.closing || conn.lost) return; // e.g. the browser's reply to our close frame
+    const up = conn.upstream!;
+    const n = conn.down!.scan(chunk);
+    const held = conn.down!.flush;
+    if (held) up.write(held);
+    if (n > 0) up.write(n === chunk.length ? chunk : chunk.subarray(0, n));
+    if (conn.verdict) return this.close(conn, conn.verdict[0], conn.verdict[1]);
+    if (up.writableLength > hwm) conn.client.pause();
+  }
+
+  private fromEngine(conn: Conn, chunk: Buffer, hwm: number): void {
+    if (conn.lost || (conn.closing && !conn.pendingClose)) return;
+    const scanner = conn.up!;
+    const n = scanner.scan(chunk);
+    const held = scanner.flush;
+    const client = conn.client;
+    if (held) client.write(held);
+    if (n > 0) client.write(n === chunk.length ? chunk : chunk.subarray(0, n));
+    if (conn.pendingClose) {
+      if (scanner.atBoundary) this.sendClose(conn);
+      return;
+    }
+    if (conn.verdict) return this.close(conn, conn.verdict[0], conn.verdict[1]);
+    if (conn.engineCode) return this.engineGone(conn);
+    if (client.writableLength > hwm) conn.upstream!.pause();
+  }
+
+  /** The engine side ended (close frame, FIN, error, failed handshake): close the browser accordingly. */
+  private engineGone(conn: Conn): void {
+    if (conn.lost || conn.closing) return;
+    conn.lost = true;
+    conn.upstream?.destroy();
+    if (conn.clientClosing) {
+      // The browser's own closing handshake: the engine answered (through the splice) and ended.
       this.unregister(conn);
-      if (upstream.readyState === WebSocket.OPEN || upstream.readyState === WebSocket.CONNECTING) upstream.terminate();
-    });
-    upstream.on("close", (code) => {
-      if (conn.closing || client.readyState !== WebSocket.OPEN) return;
-      if (code === 1009) return this.close(conn, 1009, "message too large");
-      void this.upstreamLost(conn);
-    });
+      conn.client.end();
+      conn.timer = setTimeout(() => conn.client.destroy(), CLOSE_GRACE_MS).unref();
+      return;
+    }
+    if (conn.engineCode === 1009) return this.close(conn, 1009, "message too large");
+    if (!conn.engineCode && conn.pingAt && Date.now() - conn.pingAt > DEAD_CLIENT_MS) {
+      // The engine dropped a browser that stopped answering its pings: nothing to tell it.
+      return this.destroy(conn);
+    }
+    void this.upstreamLost(conn);
   }
 
   /** The engine connection dropped without us closing it: find out why, close with the right code. */
@@ -238,10 +372,40 @@ export class ProxyRegistry {
     if (conn.closing) return;
     conn.closing = true;
     this.unregister(conn);
-    if (conn.client.readyState === WebSocket.OPEN || conn.client.readyState === WebSocket.CONNECTING) conn.client.close(code, reason);
-    // A browser that does not finish the closing handshake is cut off.
-    setTimeout(() => conn.client.terminate(), 2000).unref();
-    conn.upstream?.terminate();
+    conn.client.pause();
+    const frame = closeFrame(code, reason);
+    // A browser that does not finish the closing handshake (or an engine frame that never ends) is cut off.
+    conn.timer = setTimeout(() => this.destroy(conn), CLOSE_GRACE_MS).unref();
+    if (!conn.accepted) {
+      // The browser has no 101 yet (the engine failed or the connection ended mid-handshake): give it ours.
+      conn.accepted = true;
+      const accept = createHash("sha1").update(conn.key + WS_GUID).digest("base64");
+      conn.client.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    }
+    conn.pendingClose = frame;
+    // Only between engine frames: otherwise the splice forwards up to the next boundary first.
+    if (!conn.spliced || conn.lost || conn.up!.atBoundary) this.sendClose(conn);
+    else conn.upstream!.resume();
+  }
+
+  private sendClose(conn: Conn): void {
+    const frame = conn.pendingClose;
+    if (!frame) return;
+    conn.pendingClose = null;
+    conn.upstream?.destroy();
+    conn.client.end(frame);
+    conn.client.resume(); // read (and drop) the browser's reply until it ends
+  }
+
+  /** Cut everything at once (no close frame). Idempotent. */
+  private destroy(conn: Conn): void {
+    conn.closing = true;
+    conn.pendingClose = null;
+    this.unregister(conn);
+    if (conn.timer) clearTimeout(conn.timer);
+    conn.timer = null;
+    conn.upstream?.destroy();
+    conn.client.destroy();
   }
 
   closeSession(sessionId: string, code: number, reason: string): void {
@@ -253,7 +417,6 @@ export class ProxyRegistry {
   }
 
   closeAll(code: number, reason: string): void {
-    clearInterval(this.pinger);
     for (const conn of [...this.all]) this.close(conn, code, reason);
   }
 
