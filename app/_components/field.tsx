@@ -32,6 +32,11 @@ export function TextField({ label, hideLabel, hint, className = "", ...input }: 
   );
 }
 
+/** A whole-number input (number keypad, steps of 1); required unless told otherwise. */
+export function WholeNumberField(props: LabelProps & Omit<InputHTMLAttributes<HTMLInputElement>, "type" | "inputMode" | "step">) {
+  return <TextField type="number" inputMode="numeric" step={1} required {...props} />;
+}
+
 export function SelectField({
   label,
   hideLabel,

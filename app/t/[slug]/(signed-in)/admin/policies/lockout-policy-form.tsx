@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { ErrorAlert, StatusMessage } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { FormCard } from "@/app/_components/card";
-import { TextField } from "@/app/_components/field";
+import { WholeNumberField } from "@/app/_components/field";
 import { humanDuration, numberOrNull } from "@/lib/ui/format";
 import type { LockoutPolicy } from "@/lib/ui/types";
 import { usePolicySave } from "./use-policy-save";
@@ -32,40 +32,28 @@ export function LockoutPolicyForm({ initial, canWrite }: { initial: LockoutPolic
       onSubmit={submit}
     >
       <div className="grid gap-4 sm:grid-cols-3">
-        <TextField
+        <WholeNumberField
           label="Failures before lock"
-          type="number"
-          inputMode="numeric"
           min={3}
           max={100}
-          step={1}
-          required
           disabled={!canWrite}
           value={threshold}
           onChange={(e) => setThreshold(e.target.value)}
           hint="3 to 100."
         />
-        <TextField
+        <WholeNumberField
           label="Counting window (seconds)"
-          type="number"
-          inputMode="numeric"
           min={60}
           max={86400}
-          step={1}
-          required
           disabled={!canWrite}
           value={windowSeconds}
           onChange={(e) => setWindowSeconds(e.target.value)}
           hint={durationHint(windowSeconds, "Between 1 minute and 24 hours.")}
         />
-        <TextField
+        <WholeNumberField
           label="Lock duration (seconds)"
-          type="number"
-          inputMode="numeric"
           min={60}
           max={86400}
-          step={1}
-          required
           disabled={!canWrite}
           value={durationSeconds}
           onChange={(e) => setDurationSeconds(e.target.value)}

@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { ErrorAlert, StatusMessage } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { FormCard } from "@/app/_components/card";
-import { CheckboxField, TextField } from "@/app/_components/field";
+import { CheckboxField, WholeNumberField } from "@/app/_components/field";
 import { numberOrNull } from "@/lib/ui/format";
 import type { PasswordPolicy } from "@/lib/ui/types";
 import { usePolicySave } from "./use-policy-save";
@@ -35,39 +35,29 @@ export function PasswordPolicyForm({ initial, canWrite }: { initial: PasswordPol
   return (
     <FormCard title="Password policy" description="Applies to new passwords: set-password links and password changes." onSubmit={submit}>
       <div className="grid gap-4 sm:grid-cols-3">
-        <TextField
+        <WholeNumberField
           label="Minimum length"
-          type="number"
-          inputMode="numeric"
           min={8}
           max={128}
-          step={1}
-          required
           disabled={!canWrite}
           value={minLength}
           onChange={(e) => setMinLength(e.target.value)}
           hint="8 to 128 characters."
         />
-        <TextField
+        <WholeNumberField
           label="Remember previous passwords"
-          type="number"
-          inputMode="numeric"
           min={0}
           max={24}
-          step={1}
-          required
           disabled={!canWrite}
           value={history}
           onChange={(e) => setHistory(e.target.value)}
           hint="People cannot reuse this many of their latest passwords (0 to 24)."
         />
-        <TextField
+        <WholeNumberField
           label="Expire after (days, empty = never)"
-          type="number"
-          inputMode="numeric"
+          required={false}
           min={1}
           max={3650}
-          step={1}
           disabled={!canWrite}
           value={maxAgeDays}
           onChange={(e) => setMaxAgeDays(e.target.value)}

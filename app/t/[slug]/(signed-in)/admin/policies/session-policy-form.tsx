@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { ErrorAlert, StatusMessage } from "@/app/_components/alert";
 import { Button } from "@/app/_components/button";
 import { FormCard } from "@/app/_components/card";
-import { TextField } from "@/app/_components/field";
+import { WholeNumberField } from "@/app/_components/field";
 import { humanDuration, numberOrNull } from "@/lib/ui/format";
 import type { Bounds, SessionPolicy } from "@/lib/ui/types";
 import { usePolicySave } from "./use-policy-save";
@@ -38,27 +38,19 @@ export function SessionPolicyForm({ initial, canWrite }: { initial: SessionPolic
       onSubmit={submit}
     >
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField
+        <WholeNumberField
           label="Maximum session duration (seconds)"
-          type="number"
-          inputMode="numeric"
           min={bounds.maxSeconds.min}
           max={bounds.maxSeconds.max}
-          step={1}
-          required
           disabled={!canWrite}
           value={maxSeconds}
           onChange={(e) => setMaxSeconds(e.target.value)}
           hint={hint(maxSeconds, bounds.maxSeconds)}
         />
-        <TextField
+        <WholeNumberField
           label="Idle timeout (seconds)"
-          type="number"
-          inputMode="numeric"
           min={bounds.idleSeconds.min}
           max={bounds.idleSeconds.max}
-          step={1}
-          required
           disabled={!canWrite}
           value={idleSeconds}
           onChange={(e) => setIdleSeconds(e.target.value)}
