@@ -154,6 +154,21 @@ function setText(el: Element, text: string) {
   while (el.firstChild) el.removeChild(el.firstChild);
   el.appendChild(el.ownerDocument.createTextNode(text));
 }
+/**
+ * The XSW5/6/8 forgery: the signed Assertion's place is taken by a copy that keeps its
+ * signature but names mallory; the caller decides where to hide an unsigned copy of the
+ * original (which the signature's reference may then resolve to).
+ */
+function forgeKeepingSignature(doc: Document): { evil: Element; copy: Element } {
+  const original = assertionOf(doc);
+  const evil = original.cloneNode(true) as Element;
+  setText(only(evil, NS_SAML, "NameID"), "mallory@idp.test");
+  const copy = original.cloneNode(true) as Element;
+  stripSignature(copy);
+  responseOf(doc).replaceChild(evil, original);
+  return { evil, copy };
+}
+
 function stripSignature(el: Element) {
   const sig = directSig(el);
   if (sig) el.removeChild(sig);
@@ -356,12 +371,7 @@ describe("SAML interop with SimpleSAMLphp (scripts/saml-idp.sh)", () => {
       "XSW5: forged Assertion keeps the signature; the original (same ID) appended to the Response",
       () =>
         edit(control.xml, (doc) => {
-          const original = assertionOf(doc);
-          const evil = original.cloneNode(true) as Element;
-          setText(only(evil, NS_SAML, "NameID"), "mallory@idp.test");
-          const copy = original.cloneNode(true) as Element;
-          stripSignature(copy);
-          responseOf(doc).replaceChild(evil, original);
+          const { copy } = forgeKeepingSignature(doc);
           responseOf(doc).appendChild(copy);
         }),
       "duplicate_id",
@@ -370,12 +380,7 @@ describe("SAML interop with SimpleSAMLphp (scripts/saml-idp.sh)", () => {
       "XSW6: forged Assertion keeps the signature; the original placed inside that Signature",
       () =>
         edit(control.xml, (doc) => {
-          const original = assertionOf(doc);
-          const evil = original.cloneNode(true) as Element;
-          setText(only(evil, NS_SAML, "NameID"), "mallory@idp.test");
-          const copy = original.cloneNode(true) as Element;
-          stripSignature(copy);
-          responseOf(doc).replaceChild(evil, original);
+          const { evil, copy } = forgeKeepingSignature(doc);
           directSig(evil)!.appendChild(copy);
         }),
       "duplicate_id",
@@ -396,15 +401,10 @@ describe("SAML interop with SimpleSAMLphp (scripts/saml-idp.sh)", () => {
       "XSW8: forged Assertion keeps the signature; the original (without signature) in a ds:Object inside it",
       () =>
         edit(control.xml, (doc) => {
-          const original = assertionOf(doc);
-          const evil = original.cloneNode(true) as Element;
-          setText(only(evil, NS_SAML, "NameID"), "mallory@idp.test");
-          const copy = original.cloneNode(true) as Element;
-          stripSignature(copy);
+          const { evil, copy } = forgeKeepingSignature(doc);
           const object = doc.createElementNS(NS_DS, "ds:Object");
           object.appendChild(copy);
           directSig(evil)!.appendChild(object);
-          responseOf(doc).replaceChild(evil, original);
         }),
       "duplicate_id",
     ],
