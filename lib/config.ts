@@ -57,6 +57,12 @@ const schema = z
     /** Backpressure: pause the reading side while the other side has more than this buffered. */
     WS_HIGH_WATER_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
     WS_PING_SECONDS: z.coerce.number().int().min(1).default(25),
+    // SAML SSO (docs/sso.md).
+    /**
+     * Lets the SSO admin fetch IdP metadata from private, loopback and link-local addresses and accept http:// IdP
+     * URLs. Off by default (SSRF protection); for a development or test IdP on this host or an internal network.
+     */
+    SSO_METADATA_ALLOW_PRIVATE: bool.default(false),
   })
   .superRefine((c, ctx) => {
     // Plain HTTP is tolerated only on loopback (the local demo and tests); anything reachable over a network needs TLS.

@@ -2,10 +2,13 @@
 # Local SAML 2.0 IdP for development and tests: Debian's SimpleSAMLphp 1.19 served by a dedicated Apache
 # instance on 127.0.0.1 (never port 80, never the system Apache site config).
 #
-#   bash scripts/saml-idp.sh [--port N] [--sp-entity ID] [--acs URL] [--slo URL] [--sp-cert PEM] [--stop]
+#   bash scripts/saml-idp.sh [--port N] [--tls-port N] [--sp-entity ID] [--acs URL] [--slo URL] [--sp-cert PEM] [--stop]
+#   bash scripts/saml-idp.sh --ca-only     # only make sure the test CA and the TLS certificate exist (needs openssl)
 #
 # Every option can also come from the environment:
-#   SAML_IDP_PORT       (default 8089)
+#   SAML_IDP_PORT       (default 8089, plain http)
+#   SAML_IDP_TLS_PORT   (default 8449: the same IdP over https, certificate for 127.0.0.1/localhost signed by the
+#                        project's test CA $SAML_IDP_DIR/cert/ca.crt — trust it with NODE_EXTRA_CA_CERTS)
 #   SAML_SP_ENTITY_ID   (default http://localhost:3210/saml/test-sp)
 #   SAML_SP_ACS_URL     (default http://localhost:3210/api/saml/acs)
 #   SAML_SP_SLO_URL     (default http://localhost:3210/api/saml/slo)
@@ -22,22 +25,26 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PORT="${SAML_IDP_PORT:-8089}"
+TLS_PORT="${SAML_IDP_TLS_PORT:-8449}"
 SP_ENTITY="${SAML_SP_ENTITY_ID:-http://localhost:3210/saml/test-sp}"
 SP_ACS="${SAML_SP_ACS_URL:-http://localhost:3210/api/saml/acs}"
 SP_SLO="${SAML_SP_SLO_URL:-http://localhost:3210/api/saml/slo}"
 SP_CERT="${SAML_SP_CERT:-}"
 DIR="${SAML_IDP_DIR:-$ROOT/.data/saml-idp}"
 STOP=0
+CA_ONLY=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) PORT="$2"; shift 2 ;;
+    --tls-port) TLS_PORT="$2"; shift 2 ;;
+    --ca-only) CA_ONLY=1; shift ;;
     --sp-entity) SP_ENTITY="$2"; shift 2 ;;
     --acs) SP_ACS="$2"; shift 2 ;;
     --slo) SP_SLO="$2"; shift 2 ;;
     --sp-cert) SP_CERT="$2"; shift 2 ;;
     --stop) STOP=1; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "saml-idp: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -64,8 +71,43 @@ if [ "$STOP" = 1 ]; then
   exit 0
 fi
 
+# The test CA (generated once, kept) and the IdP's TLS server certificate for 127.0.0.1 and localhost, signed by it.
+ensure_tls_material() {
+  if ! command -v openssl >/dev/null; then
+    [ "$(id -u)" = 0 ] || die "openssl is needed for the test CA and installing it needs root"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null
+  fi
+  mkdir -p "$DIR/cert"
+  if [ ! -s "$DIR/cert/ca.key" ] || [ ! -s "$DIR/cert/ca.crt" ]; then
+    log "generating the test CA ($DIR/cert/ca.crt)"
+    openssl req -x509 -newkey rsa:3072 -sha256 -days 3650 -nodes -subj "/CN=Atrium test CA (saml-idp.sh)" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout "$DIR/cert/ca.key" -out "$DIR/cert/ca.crt" 2>/dev/null
+    rm -f "$DIR/cert/tls.crt"
+  fi
+  if [ ! -s "$DIR/cert/tls.key" ] || [ ! -s "$DIR/cert/tls.crt" ] \
+     || ! openssl verify -CAfile "$DIR/cert/ca.crt" "$DIR/cert/tls.crt" >/dev/null 2>&1; then
+    log "issuing the IdP's TLS certificate (127.0.0.1, localhost)"
+    openssl req -newkey rsa:2048 -sha256 -nodes -subj "/CN=127.0.0.1" -keyout "$DIR/cert/tls.key" -out "$DIR/cert/tls.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' > "$DIR/cert/tls.ext"
+    openssl x509 -req -in "$DIR/cert/tls.csr" -CA "$DIR/cert/ca.crt" -CAkey "$DIR/cert/ca.key" -CAcreateserial \
+      -days 825 -sha256 -extfile "$DIR/cert/tls.ext" -out "$DIR/cert/tls.crt" 2>/dev/null
+    rm -f "$DIR/cert/tls.csr" "$DIR/cert/tls.ext"
+  fi
+  chmod 644 "$DIR/cert/ca.crt" "$DIR/cert/tls.crt"
+  chmod 600 "$DIR/cert/ca.key"
+}
+
+if [ "$CA_ONLY" = 1 ]; then
+  ensure_tls_material
+  echo "$DIR/cert/ca.crt"
+  exit 0
+fi
+
 case "$PORT" in ''|*[!0-9]*) die "--port must be a number" ;; esac
 [ "$PORT" -ge 1024 ] || die "--port must be a high port (>= 1024), got $PORT"
+case "$TLS_PORT" in ''|*[!0-9]*) die "--tls-port must be a number" ;; esac
+[ "$TLS_PORT" -ge 1024 ] && [ "$TLS_PORT" != "$PORT" ] || die "--tls-port must be a high port (>= 1024) other than --port, got $TLS_PORT"
 for v in "$SP_ENTITY" "$SP_ACS" "$SP_SLO"; do
   case "$v" in *"'"*|*"\\"*|*$'\n'*) die "SP values may not contain quotes, backslashes or newlines: $v" ;; esac
 done
@@ -73,6 +115,7 @@ done
 
 # --- 1. packages --------------------------------------------------------------------------------------------
 PHPMOD="$(ls /usr/lib/apache2/modules/libphp*.so 2>/dev/null | head -n1 || true)"
+# mod_ssl ships with Debian's apache2 package (the https listener below).
 # Debian's simplesamlphp does not depend on the DOM and mbstring PHP extensions it needs: install them too.
 PHP_EXT_DIR="$(ls -d /etc/php/*/mods-available 2>/dev/null | head -n1 || true)"
 if [ ! -d /usr/share/simplesamlphp/www ] || [ ! -x /usr/sbin/apache2 ] || [ -z "$PHPMOD" ] || ! command -v openssl >/dev/null \
@@ -96,6 +139,7 @@ if [ ! -s "$DIR/cert/idp.key" ] || [ ! -s "$DIR/cert/idp.crt" ]; then
   openssl req -x509 -newkey rsa:3072 -sha256 -days 3650 -nodes -subj "/CN=atrium-test-idp" \
     -keyout "$DIR/cert/idp.key" -out "$DIR/cert/idp.crt" 2>/dev/null
 fi
+ensure_tls_material
 [ -s "$DIR/config/secret" ] || openssl rand -hex 32 > "$DIR/config/secret"
 SECRET="$(cat "$DIR/config/secret")"
 BASE="http://127.0.0.1:$PORT/simplesaml/"
@@ -215,6 +259,7 @@ cat > "$DIR/apache.conf" <<CONF
 ServerRoot /etc/apache2
 ServerName 127.0.0.1
 Listen 127.0.0.1:$PORT
+Listen 127.0.0.1:$TLS_PORT
 PidFile $DIR/run/httpd.pid
 DefaultRuntimeDir $DIR/run
 Mutex file:$DIR/run default
@@ -227,6 +272,10 @@ LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so
 LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
 LoadModule env_module /usr/lib/apache2/modules/mod_env.so
 LoadModule php_module $PHPMOD
+LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so
+LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so
+SSLSessionCache shmcb:$DIR/run/ssl_scache(512000)
+SSLProtocol -all +TLSv1.2 +TLSv1.3
 StartServers 2
 MinSpareServers 1
 MaxSpareServers 4
@@ -250,14 +299,21 @@ Alias /simplesaml $SSP/www
         SetHandler application/x-httpd-php
     </FilesMatch>
 </Directory>
+# The same IdP over https (metadata import by URL); the IdP's own URLs (baseurlpath) stay on the http port.
+<VirtualHost 127.0.0.1:$TLS_PORT>
+    ServerName 127.0.0.1
+    SSLEngine on
+    SSLCertificateFile $DIR/cert/tls.crt
+    SSLCertificateKeyFile $DIR/cert/tls.key
+</VirtualHost>
 CONF
 
 # The Apache children run as $RUN_USER: they read the config and key, and write logs, sessions and temp files.
 chmod 755 "$DIR" "$DIR"/{config,metadata,metadata/sp.d,cert,run}
 chmod 644 "$DIR"/config/*.php "$DIR"/metadata/*.php "$DIR"/metadata/sp.d/*.php "$DIR/cert/idp.crt"
 if [ "$(id -u)" = 0 ]; then
-  chown "root:$(id -gn "$RUN_USER")" "$DIR/cert/idp.key" "$DIR/config/secret"
-  chmod 640 "$DIR/cert/idp.key" "$DIR/config/secret"
+  chown "root:$(id -gn "$RUN_USER")" "$DIR/cert/idp.key" "$DIR/config/secret" "$DIR/cert/tls.key"
+  chmod 640 "$DIR/cert/idp.key" "$DIR/config/secret" "$DIR/cert/tls.key"
   chown -R "$RUN_USER" "$DIR"/{log,data,tmp,sessions}
   # every directory above DIR must be traversable by the Apache user
   d="$DIR"; while [ "$d" != / ]; do d="$(dirname "$d")"; chmod o+x "$d" 2>/dev/null || true; done
@@ -272,7 +328,10 @@ else
   if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
     die "port $PORT on 127.0.0.1 is taken by another program; choose one with --port or SAML_IDP_PORT"
   fi
-  log "starting Apache on 127.0.0.1:$PORT"
+  if (exec 3<>"/dev/tcp/127.0.0.1/$TLS_PORT") 2>/dev/null; then
+    die "port $TLS_PORT on 127.0.0.1 is taken by another program; choose one with --tls-port or SAML_IDP_TLS_PORT"
+  fi
+  log "starting Apache on 127.0.0.1:$PORT (http) and 127.0.0.1:$TLS_PORT (https)"
   /usr/sbin/apache2 -f "$DIR/apache.conf" -k start
 fi
 
@@ -282,6 +341,9 @@ for _ in $(seq 1 50); do
   if [ "$code" = 200 ] && grep -q "IDPSSODescriptor" "$DIR/run/metadata.xml"; then
     log "SP registered: $SP_ENTITY -> ACS $SP_ACS${SP_CERT:+ (assertions encrypted)}"
     log "users: alice/alicepass (analysts, admins), bob/bobpass (analysts)"
+    curl -s -o /dev/null --cacert "$DIR/cert/ca.crt" "https://127.0.0.1:$TLS_PORT/simplesaml/saml2/idp/metadata.php" \
+      && log "over https (test CA $DIR/cert/ca.crt): https://127.0.0.1:$TLS_PORT/simplesaml/saml2/idp/metadata.php" \
+      || log "WARNING: the https listener on $TLS_PORT does not answer"
     echo "$META"
     exit 0
   fi

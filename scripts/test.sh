@@ -61,6 +61,11 @@ if want integration || want e2e; then
   npx --no-install next build > "$data/build.log" 2>&1 || { tail -60 "$data/build.log"; exit 1; }
   if curl -s -o /dev/null "$PUBLIC_ORIGIN"; then log "port $PORT is already in use; stop whatever runs there"; exit 1; fi
   log "starting Atrium on $PUBLIC_ORIGIN"
+  # SSO metadata import over https from the local IdP (docs/sso.md): the server trusts the IdP's test CA and may
+  # fetch from loopback. The CA is generated here (openssl only) so it exists before the server starts.
+  export SAML_IDP_DIR="${SAML_IDP_DIR:-$(pwd)/.data/saml-idp}"
+  export NODE_EXTRA_CA_CERTS="$(bash scripts/saml-idp.sh --ca-only)"
+  export SSO_METADATA_ALLOW_PRIVATE=1
   # One process (no npx/tsx wrapper in between), so its pid is the server's own.
   node --import tsx server.ts > "$data/server.log" 2>&1 &
   server_pid=$!
