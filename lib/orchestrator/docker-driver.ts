@@ -7,9 +7,15 @@
  *  - one bridge network per tenant (`atrium-<installation>-t-<tenant>`): Docker drops traffic
  *    between different bridge networks, so an engine can never open a connection to an engine
  *    of another tenant (tests/integration/orchestrator/docker-driver.test.ts proves it);
+ *  - the tenant networks are `internal`: Docker drops everything an engine sends off the host
+ *    (no route out to the internet or the LAN). Services listening on the host's own
+ *    addresses stay reachable from engines (that traffic is the host's INPUT, not forwarded):
+ *    bind the portal's databases to loopback, as the project's scripts do;
  *  - hard CPU / memory / pids limits, read-only root file system (+ a small tmpfs /tmp), all
  *    capabilities dropped, no-new-privileges, unprivileged user 10001;
- *  - the engine port is published on 127.0.0.1 only, on an ephemeral host port.
+ *  - no port is published: the portal connects to the engine's address on its tenant network
+ *    (the host has an address on every bridge network, internal ones included), so the portal
+ *    must run on the Docker host (or be attached to the tenant networks).
  *
  * The engine's secret is handed over in the container's environment (ENGINE_SECRET). The
  * engine deletes it from its own process environment, but it stays visible to `docker inspect`,
@@ -47,8 +53,6 @@ export interface DockerDriverOptions {
   image?: string;
   /** Docker API connection (socket path, API version, request timeout). */
   docker?: DockerClientOptions;
-  /** Host address the engine port is published on and the portal connects to (127.0.0.1). */
-  publishHost?: string;
   /** The port the engine listens on inside its container (default 8080). */
   containerPort?: number;
   /** How long start() may take in total, create to healthy (default 30 s). */
@@ -101,19 +105,19 @@ export class DockerDriver implements Orchestrator {
   readonly docker: DockerClient;
   private readonly installationId: string;
   private readonly image: string;
-  private readonly publishHost: string;
   private readonly containerPort: number;
   private readonly startTimeoutMs: number;
   private readonly stopGraceSeconds: number;
   private readonly inflight = new Map<string, Flight>();
   private readonly networkFlights = new Map<string, Promise<string>>();
+  /** Tenant networks a start of this process is about to attach a container to. */
+  private readonly networkUsers = new Map<string, number>();
 
   constructor(private readonly options: DockerDriverOptions) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(options.installationId)) throw new Error("installationId must be 1-128 of [A-Za-z0-9._-], starting with a letter or digit");
     this.installationId = options.installationId;
     this.docker = new DockerClient(options.docker);
     this.image = options.image ?? "atrium/engine:latest";
-    this.publishHost = options.publishHost ?? "127.0.0.1";
     this.containerPort = options.containerPort ?? 8080;
     this.startTimeoutMs = options.startTimeoutMs ?? 30_000;
     this.stopGraceSeconds = options.stopGraceSeconds ?? 5;
@@ -193,25 +197,37 @@ export class DockerDriver implements Orchestrator {
         }
 
         emit("creating", 10, "Creating the engine container");
-        const network = await this.ensureNetwork(spec.tenantId);
+        const netName = this.networkName(spec.tenantId);
+        // Until the container runs (and so holds the network), removeUnusedNetworks leaves it alone.
+        this.networkUsers.set(netName, (this.networkUsers.get(netName) ?? 0) + 1);
         let containerId: string;
         try {
-          containerId = (await this.docker.createContainer(name, this.containerConfig(spec, network))).Id;
-        } catch (err) {
-          // 409: another portal process created it at the same moment; adopt it (once).
-          if (err instanceof DockerApiError && err.status === 409 && attempt === 0) continue;
-          if (err instanceof DockerApiError && err.status === 404 && /image/i.test(err.message)) {
-            throw new StartError(`engine image ${spec.image ?? this.image} not found: build it with scripts/build-engine-image.sh`, id, "spawn_failed");
+          const network = await this.ensureNetwork(spec.tenantId);
+          try {
+            containerId = (await this.docker.createContainer(name, this.containerConfig(spec, network))).Id;
+          } catch (err) {
+            // 409: another portal process created it at the same moment; adopt it (once).
+            if (err instanceof DockerApiError && err.status === 409 && attempt === 0) continue;
+            if (err instanceof DockerApiError && err.status === 404 && /image/i.test(err.message)) {
+              throw new StartError(`engine image ${spec.image ?? this.image} not found: build it with scripts/build-engine-image.sh`, id, "spawn_failed");
+            }
+            // The network was removed meanwhile (another replica's clean-up): create it again.
+            if (err instanceof DockerApiError && err.status === 404 && /network/i.test(err.message) && attempt < 2) continue;
+            throw err;
           }
-          throw err;
-        }
 
-        emit("starting", 30, "Starting the engine container");
-        try {
-          await this.docker.startContainer(containerId);
-        } catch (err) {
-          await this.docker.removeContainer(containerId).catch(() => undefined);
-          throw new StartError(`cannot start engine container: ${err instanceof Error ? err.message : String(err)}`, id, "spawn_failed");
+          emit("starting", 30, "Starting the engine container");
+          try {
+            await this.docker.startContainer(containerId);
+          } catch (err) {
+            await this.docker.removeContainer(containerId).catch(() => undefined);
+            if (err instanceof DockerApiError && err.status === 404 && /network/i.test(err.message) && attempt < 2) continue;
+            throw new StartError(`cannot start engine container: ${err instanceof Error ? err.message : String(err)}`, id, "spawn_failed");
+          }
+        } finally {
+          const n = (this.networkUsers.get(netName) ?? 1) - 1;
+          if (n > 0) this.networkUsers.set(netName, n);
+          else this.networkUsers.delete(netName);
         }
 
         emit("waiting_ready", 60, "Waiting for the engine to become ready");
@@ -242,9 +258,9 @@ export class DockerDriver implements Orchestrator {
         const reason = why.status === "running" ? "stopped" : why.reason;
         throw new StartError(`engine ${engineId} ${reason} before becoming ready`, engineId, "exited");
       }
-      const port = this.publishedPort(info);
-      if (port !== null && (await checkHealth(this.publishHost, port, 1000))) {
-        return { endpoint: { host: this.publishHost, port }, state: this.toState(info) };
+      const ep = this.endpointOf(info);
+      if (ep && (await checkHealth(ep.host, ep.port, 1000))) {
+        return { endpoint: ep, state: this.toState(info) };
       }
       if (Date.now() > deadline) {
         throw new StartError(`engine ${engineId} did not become ready within ${this.startTimeoutMs} ms`, engineId, "timeout");
@@ -287,7 +303,6 @@ export class DockerDriver implements Orchestrator {
         AutoRemove: false, // poll() needs the exit code / OOM flag of a dead engine
         RestartPolicy: { Name: "no" },
         NetworkMode: network,
-        PortBindings: { [portKey]: [{ HostIp: this.publishHost, HostPort: "" }] },
         Ulimits: [{ Name: "nofile", Soft: 4096, Hard: 4096 }],
         LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "2" } },
       },
@@ -315,13 +330,14 @@ export class DockerDriver implements Orchestrator {
       return net.Name;
     };
     const found = await this.docker.inspectNetwork(name);
-    if (found) return check(found);
+    // A network made by an older version (not internal) is replaced once nothing uses it.
+    if (found && (found.Internal || !(await this.docker.removeNetwork(found.Id)))) return check(found);
     try {
       await this.docker.createNetwork({
         Name: name,
         CheckDuplicate: true,
         Driver: "bridge",
-        Internal: false, // published ports need a non-internal network
+        Internal: true, // no route off the host; the portal reaches engines on the bridge
         Attachable: false,
         EnableIPv6: false,
         Labels: {
@@ -343,14 +359,16 @@ export class DockerDriver implements Orchestrator {
 
   /**
    * Remove this installation's tenant networks that no container uses any more. Not done in
-   * stop() (a concurrent start of the same tenant may be about to use the network); call it
-   * from the portal's periodic culling. Returns the names removed.
+   * stop() (a concurrent start of the same tenant may be about to use the network); the
+   * portal's sweeper calls it (collectGarbage) after engines stopped and periodically. Starts
+   * of this process in progress keep their network; a start on another replica whose network
+   * vanishes under it creates it again. Returns the names removed.
    */
   async removeUnusedNetworks(): Promise<string[]> {
     const removed: string[] = [];
     const nets = await this.docker.listNetworks({ label: [`${LABELS.installation}=${this.installationId}`, `${NETWORK_ROLE_LABEL}=tenant-network`] });
     for (const n of nets) {
-      if (this.networkFlights.has(n.Name)) continue;
+      if (this.networkFlights.has(n.Name) || this.networkUsers.has(n.Name)) continue;
       const full = await this.docker.inspectNetwork(n.Id);
       if (!full || Object.keys(full.Containers ?? {}).length > 0) continue;
       const attached = await this.docker.listContainers({ network: [n.Id] });
@@ -358,6 +376,11 @@ export class DockerDriver implements Orchestrator {
       if (await this.docker.removeNetwork(n.Id)) removed.push(n.Name);
     }
     return removed;
+  }
+
+  /** Orchestrator.collectGarbage: the tenant networks nothing uses any more. */
+  collectGarbage(): Promise<string[]> {
+    return this.removeUnusedNetworks();
   }
 
   // ------------------------------------------------------------------ stop / poll / list / stats
@@ -381,11 +404,11 @@ export class DockerDriver implements Orchestrator {
     const s = info.State;
     if (s.Running && s.Paused) return { status: "failed", reason: "engine container is paused" };
     if (s.Running && !s.Restarting) {
-      const port = this.publishedPort(info);
-      if (port !== null) {
-        if (await checkHealth(this.publishHost, port, 1000)) return { status: "running" };
+      const ep = this.endpointOf(info);
+      if (ep) {
+        if (await checkHealth(ep.host, ep.port, 1000)) return { status: "running" };
         // One retry: a busy engine (a formula using its whole time budget) answers late.
-        if (await checkHealth(this.publishHost, port, 3000)) return { status: "running" };
+        if (await checkHealth(ep.host, ep.port, 3000)) return { status: "running" };
       }
       // Still starting?
       const startedAt = Date.parse(s.StartedAt);
@@ -461,11 +484,11 @@ export class DockerDriver implements Orchestrator {
 
   // ------------------------------------------------------------------ state
 
-  private publishedPort(info: ContainerInspect): number | null {
-    const bindings = info.NetworkSettings.Ports?.[`${this.containerPort}/tcp`] ?? [];
-    const b = bindings.find((x) => x.HostIp === this.publishHost) ?? bindings[0];
-    const port = b ? Number(b.HostPort) : NaN;
-    return Number.isInteger(port) && port > 0 ? port : null;
+  /** Where the portal reaches the engine: its address on its tenant network, the engine port. */
+  private endpointOf(info: ContainerInspect): { host: string; port: number } | null {
+    const nets = info.NetworkSettings.Networks ?? {};
+    const ip = nets[info.HostConfig.NetworkMode]?.IPAddress ?? Object.values(nets)[0]?.IPAddress;
+    return ip ? { host: ip, port: this.containerPort } : null;
   }
 
   private engineLabelsOf(info: ContainerInspect): EngineLabels {
@@ -483,8 +506,8 @@ export class DockerDriver implements Orchestrator {
       containerName: info.Name.replace(/^\//, ""),
       image: info.Config.Image,
       network: info.HostConfig.NetworkMode,
-      host: this.publishHost,
-      port: this.publishedPort(info),
+      host: this.endpointOf(info)?.host ?? null,
+      port: this.endpointOf(info)?.port ?? null,
       createdAt: info.Created,
     };
   }

@@ -101,6 +101,11 @@ export interface Orchestrator {
   poll(state: EngineState): Promise<PollResult>;
   /** Every engine of this installation known to this driver, including ones that have died. */
   list(): Promise<ListedEngine[]>;
+  /**
+   * Optional: release shared resources no engine uses any more (docker: tenant networks).
+   * The portal calls it from its sweeper; returns what was removed.
+   */
+  collectGarbage?(): Promise<string[]>;
 }
 
 /** start() failures; the message is safe to show to the user. */

@@ -91,6 +91,9 @@ export class WorkspaceService {
   private sweeper: NodeJS.Timeout | null = null;
   private sweeping = false;
   private lastPoll = 0;
+  /** Driver garbage collection (docker: unused tenant networks): due after an engine ended. */
+  private gcDue = true;
+  private lastGc = 0;
   private stopped = false;
 
   constructor(readonly driver: Orchestrator, c: Config = config()) {
@@ -331,6 +334,7 @@ export class WorkspaceService {
       await this.driver.stop(state).catch((err: unknown) => log().warn({ err, engineId }, "engine stop failed"));
     }
     await db().engine.update({ where: { id: engineId }, data: { status: "stopped", stoppedAt: new Date(), failureReason: reason.slice(0, 500) } });
+    this.gcDue = true;
     return true;
   }
 
@@ -343,6 +347,7 @@ export class WorkspaceService {
       const row = await db().engine.findUnique({ where: { id: engineId }, select: { state: true } });
       const state = row?.state as EngineState | null;
       if (state?.driver) await this.driver.stop(state).catch(() => undefined); // release its resources
+      this.gcDue = true;
     }
     return count > 0;
   }
@@ -420,11 +425,26 @@ export class WorkspaceService {
         this.lastPoll = Date.now();
         await this.pollRunning();
       }
+      await this.collectGarbage();
     } catch (err) {
       log().warn({ err }, "workspace sweep failed");
     } finally {
       this.sweeping = false;
     }
+  }
+
+  /** Soon (≥ 2 s apart) after an engine ended, and once a minute anyway. */
+  private async collectGarbage(force = false): Promise<void> {
+    if (!this.driver.collectGarbage) return;
+    const since = Date.now() - this.lastGc;
+    if (!force && !(this.gcDue && since >= 2000) && since < 60_000) return;
+    this.gcDue = false;
+    this.lastGc = Date.now();
+    const removed = await this.driver.collectGarbage().catch((err: unknown) => {
+      log().warn({ err }, "driver garbage collection failed");
+      return [] as string[];
+    });
+    if (removed.length) log().info({ removed }, "removed unused engine resources");
   }
 
   private async endExpiredSessions(): Promise<void> {
@@ -477,6 +497,7 @@ export class WorkspaceService {
       }
     }
     if (out.failed.length || out.orphansStopped.length) log().info(out, "engines reconciled");
+    await this.collectGarbage(true);
     return out;
   }
 }

@@ -5,11 +5,13 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerClient } from "@/lib/orchestrator/docker/client";
 import { DockerDriver, NETWORK_ROLE_LABEL, type DockerDriverOptions } from "@/lib/orchestrator/docker-driver";
+import { checkHealth } from "@/lib/orchestrator/process-driver";
 import { LABELS, StartError, type EngineState, type ProgressEvent } from "@/lib/orchestrator/types";
 import { EngineTestClient } from "../../unit/engine/support/engine-client";
 import { newSpec, runOrchestratorContract } from "./contract";
@@ -100,7 +102,7 @@ runOrchestratorContract("docker", {
 });
 
 describe("docker driver specifics", () => {
-  it("runs the engine with the spec's limits and locked-down security settings, labelled, published on 127.0.0.1 only", async () => {
+  it("runs the engine with the spec's limits and locked-down security settings, labelled, no published port", async () => {
     const d = makeDriver();
     const spec = newSpec({ image, cpuMillis: 750, memoryMiB: 200, tenantId: "tenant-sec", userId: "u-sec", appId: "a-sec" });
     const { endpoint, state } = await d.start(spec);
@@ -129,14 +131,17 @@ describe("docker driver specifics", () => {
         [LABELS.app]: "a-sec",
         [LABELS.driver]: "docker",
       });
-      // Published once, on loopback only, on the ephemeral port start() reported.
+      // Nothing published on the host: the portal reaches the engine on its tenant network.
       const bindings = Object.values(info!.NetworkSettings.Ports ?? {}).flatMap((b) => b ?? []);
-      expect(bindings).toEqual([{ HostIp: "127.0.0.1", HostPort: String(endpoint.port) }]);
-      expect(endpoint.host).toBe("127.0.0.1");
-      // The tenant's own network, nothing else.
+      expect(bindings).toEqual([]);
+      expect(h.PortBindings ?? {}).toEqual({});
+      expect(endpoint).toEqual({ host: ipOn(info, d.networkName("tenant-sec")), port: 8080 });
+      expect(await checkHealth(endpoint.host, endpoint.port)).toBe(true);
+      // The tenant's own network, nothing else; internal (no route off the host).
       expect(Object.keys(info!.NetworkSettings.Networks ?? {})).toEqual([d.networkName("tenant-sec")]);
       const net = await docker.inspectNetwork(d.networkName("tenant-sec"));
       expect(net?.Driver).toBe("bridge");
+      expect(net?.Internal).toBe(true);
       expect(net?.Labels).toMatchObject({ [LABELS.installation]: installationId, [LABELS.tenant]: "tenant-sec" });
       // The state never carries the secret (docker inspect's Env does: documented).
       expect(JSON.stringify(state)).not.toContain(spec.secret);
@@ -168,6 +173,29 @@ describe("docker driver specifics", () => {
     } finally {
       await d.stop(a.state);
       await d.stop(b.state);
+    }
+  }, 60_000);
+
+  it("a tenant network has no route off the host (a control network without 'internal' does)", async () => {
+    const d = makeDriver();
+    const a = await d.start(newSpec({ image, tenantId: "tenant-egress" }));
+    // A control network made like the tenant networks of before, minus `internal`.
+    const control = `atrium-${installationId}-control`;
+    await docker.createNetwork({ Name: control, Driver: "bridge", Internal: false, Labels: { [LABELS.installation]: installationId } });
+    try {
+      // The host's default gateway: an address off the host, answering (or refusing) TCP.
+      const route = (await readFile("/proc/net/route", "utf8")).split("\n").map((l) => l.trim().split(/\s+/)).find((f) => f[1] === "00000000");
+      expect(route, "the host has a default route").toBeTruthy();
+      const gw = Buffer.from(route![2]!, "hex").reverse().join(".");
+      const [fromTenant, fromControl] = await Promise.all([probe(d.networkName("tenant-egress"), gw, 9), probe(control, gw, 9)]);
+      console.log(`egress probe to ${gw}:9 — tenant network: ${fromTenant}; control network: ${fromControl}`);
+      // Dropped on the tenant network: neither connected nor refused by the far side.
+      expect(fromTenant).toMatch(/^(timeout|error (ENETUNREACH|EHOSTUNREACH))$/);
+      if (!/^(connected|error ECONNREFUSED)$/.test(fromControl)) console.warn("control probe got no answer from the gateway either: only the network flag is checked");
+      expect((await docker.inspectNetwork(d.networkName("tenant-egress")))?.Internal).toBe(true);
+    } finally {
+      await d.stop(a.state);
+      await docker.removeNetwork(control);
     }
   }, 60_000);
 
