@@ -4,7 +4,7 @@ import type { Role } from "@/lib/generated/prisma/client";
  * The permission matrix: roles × resources × actions, read by the API wrapper
  * (to refuse) and by the UI (to hide what a role cannot do).
  */
-export const RESOURCES = ["tenant", "users", "groups", "policies", "sessions", "apiKeys", "audit", "apps", "engines"] as const;
+export const RESOURCES = ["tenant", "users", "groups", "policies", "sessions", "apiKeys", "audit", "apps", "engines", "sso"] as const;
 export const ACTIONS = ["read", "write"] as const;
 export type Resource = (typeof RESOURCES)[number];
 export type Action = (typeof ACTIONS)[number];

@@ -3,6 +3,7 @@ import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { clearFailures, lockedForSeconds, registerFailure } from "@/lib/auth/account-lockout";
 import { verifyAgainstDummy, verifyPassword } from "@/lib/auth/password-hashing";
 import { limitSignInByIp } from "@/lib/security/rate-limits";
+import { passwordRefusedBySso } from "@/lib/saml/require-sso";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import type { Principal } from "@/lib/auth/session-store";
 
@@ -68,6 +69,10 @@ export async function signInTenantUser(input: { tenantSlug: string; email: strin
     }
     return fail(tenant.id, reason, user ? { userId: user.id } : {});
   }
+
+  // Require-SSO: the right password, but this user must sign in through the IdP. The same generic refusal (no
+  // enumeration of who is break-glass); the trail records the true reason.
+  if (await passwordRefusedBySso(tenant.id, user)) return fail(tenant.id, "sso_required", { userId: user.id });
 
   await clearFailures(tenant.id, email);
   await db().user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });

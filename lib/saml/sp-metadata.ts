@@ -8,7 +8,10 @@ import type { SsoConnection } from "./connection";
  *  - AuthnRequestsSigned follows the IdP's WantAuthnRequestsSigned, WantAssertionsSigned="true" always.
  * Only certificates go in; private keys never do.
  */
-export function buildSpMetadataXml(conn: Pick<SsoConnection, "sp" | "idp">): string {
+export function buildSpMetadataXml(conn: {
+  sp: Pick<SsoConnection["sp"], "entityId" | "acsUrl" | "sloUrl" | "certificate" | "previousCertificate">;
+  idp: Pick<SsoConnection["idp"], "wantsSignedRequests">;
+}): string {
   const { sp } = conn;
   const certs = [sp.certificate, sp.previousCertificate].filter((c): c is string => !!c && c.trim() !== "");
   const keyDescriptors = certs

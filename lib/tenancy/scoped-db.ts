@@ -10,7 +10,7 @@ import { db } from "@/lib/db/client";
  * The tenant id comes from the authenticated context (session or API key) and
  * never from the request.
  */
-const TENANT_OWNED = new Set(["User", "Group", "GroupMember", "Session", "SetPasswordToken", "ApiKey", "AuditEvent", "TenantDomain", "App", "AppVersion", "AppShare", "Engine"]);
+const TENANT_OWNED = new Set(["User", "Group", "GroupMember", "Session", "SetPasswordToken", "ApiKey", "AuditEvent", "TenantDomain", "App", "AppVersion", "AppShare", "Engine", "SsoConnection", "SsoGroupMapping"]);
 
 type Args = Record<string, unknown> & { where?: Record<string, unknown>; data?: unknown; create?: Record<string, unknown> };
 
