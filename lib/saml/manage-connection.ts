@@ -247,7 +247,7 @@ export async function importMetadata(ctx: TenantContext, body: z.infer<typeof im
   let md: IdpMetadata;
   try {
     const xml = "url" in body ? await fetchMetadataXml(body.url, { allowPrivate: allowPrivate() }) : body.xml;
-    md = parseIdpMetadata(xml);
+    md = parseIdpMetadata(xml, new Date(), { allowHttp: allowPrivate() });
   } catch (err) {
     if (err instanceof AppError) {
       await ctx.audit({

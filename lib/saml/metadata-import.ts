@@ -84,7 +84,7 @@ export function certificateInfo(input: string, now: Date = new Date(), label = "
 // Parsing
 // ---------------------------------------------------------------------------
 
-export function parseIdpMetadata(xml: string, now: Date = new Date()): IdpMetadata {
+export function parseIdpMetadata(xml: string, now: Date = new Date(), opts: { allowHttp: boolean } = { allowHttp: false }): IdpMetadata {
   if (Buffer.byteLength(xml) > METADATA_LIMITS.maxBytes) throw new AppError(413, "metadata_too_large", `The metadata is larger than ${METADATA_LIMITS.maxBytes / 1024} KiB.`);
   const parsed = parseGuardedXml(xml.replace(/^\uFEFF/, ""));
   if (!parsed.ok) {
@@ -121,9 +121,9 @@ export function parseIdpMetadata(xml: string, now: Date = new Date()): IdpMetada
         : "The IdP has no SingleSignOnService with the HTTP-Redirect binding.",
     );
   }
-  const ssoUrl = checkIdpUrl(ssoRedirect.getAttribute("Location") ?? "", "SingleSignOnService Location", { allowHttp: true });
+  const ssoUrl = checkIdpUrl(ssoRedirect.getAttribute("Location") ?? "", "SingleSignOnService Location", opts);
   const sloRedirect = childElements(idp, MD, "SingleLogoutService").find((s) => s.getAttribute("Binding") === REDIRECT);
-  const sloUrl = sloRedirect ? checkIdpUrl(sloRedirect.getAttribute("Location") ?? "", "SingleLogoutService Location", { allowHttp: true }) : null;
+  const sloUrl = sloRedirect ? checkIdpUrl(sloRedirect.getAttribute("Location") ?? "", "SingleLogoutService Location", opts) : null;
 
   const certificates: CertificateInfo[] = [];
   const keyDescriptors = childElements(idp, MD, "KeyDescriptor").filter((k) => {
