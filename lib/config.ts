@@ -45,6 +45,10 @@ const schema = z
     ENGINE_INSTALLATION_ID: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).optional(),
     /** process driver: state and log directory (default: <cwd>/.data/engines/<installation>). */
     ENGINE_STATE_DIR: z.string().optional(),
+    /** process driver: the engine program (default: engine/dist/engine.mjs when built, else engine/server.ts). */
+    ENGINE_ENTRY: z.string().min(1).optional(),
+    /** docker driver: the engine image (default atrium/engine:latest, built by scripts/build-engine-image.sh). */
+    ENGINE_IMAGE: z.string().min(1).max(512).optional(),
     ENGINES_PER_USER: z.coerce.number().int().min(1).default(5),
     ENGINES_PER_GROUP: z.coerce.number().int().min(1).default(50),
     ENGINE_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
@@ -57,6 +61,8 @@ const schema = z
     /** Backpressure: pause the reading side while the other side has more than this buffered. */
     WS_HIGH_WATER_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
     WS_PING_SECONDS: z.coerce.number().int().min(1).default(25),
+    /** How long the proxy reuses a full upgrade authorisation (lib/workspace/access-cache.ts); 0 = off, at most 1 s. */
+    WS_AUTH_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(1000),
     // SAML SSO (docs/sso.md).
     /**
      * Lets the SSO admin fetch IdP metadata from private, loopback and link-local addresses and accept http:// IdP

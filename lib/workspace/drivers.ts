@@ -31,6 +31,7 @@ const DRIVERS: Record<Config["ENGINE_DRIVER"], DriverFactory> = {
     new ProcessDriver({
       installationId: installationId(c),
       stateDir: processStateDir(c),
+      ...(c.ENGINE_ENTRY ? { engineEntry: path.resolve(c.ENGINE_ENTRY) } : {}),
       startTimeoutMs: c.ENGINE_START_TIMEOUT_SECONDS * 1000,
     }),
   docker: async (c) => {
@@ -39,7 +40,7 @@ const DRIVERS: Record<Config["ENGINE_DRIVER"], DriverFactory> = {
     const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     const Ctor = (mod.DockerDriver ?? mod.default) as (new (options: Record<string, unknown>) => Orchestrator) | undefined;
     if (typeof Ctor !== "function") throw new Error("ENGINE_DRIVER=docker, but lib/orchestrator/docker-driver.ts exports no DockerDriver class.");
-    return new Ctor({ installationId: installationId(c), startTimeoutMs: c.ENGINE_START_TIMEOUT_SECONDS * 1000 });
+    return new Ctor({ installationId: installationId(c), startTimeoutMs: c.ENGINE_START_TIMEOUT_SECONDS * 1000, ...(c.ENGINE_IMAGE ? { image: c.ENGINE_IMAGE } : {}) });
   },
 };
 

@@ -141,7 +141,9 @@ export class WorkspaceService {
   async onSessionEnded(e: SessionEndedEvent): Promise<void> {
     if (!e || typeof e.sessionId !== "string") return;
     this.proxy.closeSession(e.sessionId, 4401, "session ended");
-    const engines = await db().engine.findMany({ where: { sessionId: e.sessionId, status: { in: [...LIVE] } }, select: { id: true } });
+    // Each replica stops only engines of its own driver (a mixed set of replicas on one database,
+    // e.g. the test suite's, must not hand a container's state to the process driver).
+    const engines = await db().engine.findMany({ where: { sessionId: e.sessionId, status: { in: [...LIVE] }, driver: this.driver.name }, select: { id: true } });
     await Promise.all(engines.map((en) => this.stopEngine(en.id, `session ended (${e.reason})`, 4401)));
   }
 
@@ -325,6 +327,9 @@ export class WorkspaceService {
   async stopEngine(engineId: string, reason: string, code: 4401 | 4404 | 4500 = 4404): Promise<boolean> {
     const row = await db().engine.findUnique({ where: { id: engineId } });
     if (!row) return false;
+    if (row.driver !== this.driver.name) {
+      throw new AppError(409, "engine_driver_mismatch", `This engine runs under the ${row.driver} driver, which this portal replica does not use; stop it from a replica that does.`);
+    }
     const { count } = await db().engine.updateMany({ where: { id: engineId, status: { in: [...LIVE] } }, data: { status: "stopping" } });
     if (count === 0) return false;
     this.proxy.closeEngine(engineId, code, reason);
@@ -344,9 +349,9 @@ export class WorkspaceService {
     this.proxy.closeEngine(engineId, 4500, reason);
     if (count) {
       await publishEngineEnded({ engineId, code: 4500, reason }).catch(() => undefined);
-      const row = await db().engine.findUnique({ where: { id: engineId }, select: { state: true } });
+      const row = await db().engine.findUnique({ where: { id: engineId }, select: { state: true, driver: true } });
       const state = row?.state as EngineState | null;
-      if (state?.driver) await this.driver.stop(state).catch(() => undefined); // release its resources
+      if (state?.driver && row?.driver === this.driver.name) await this.driver.stop(state).catch(() => undefined); // release its resources
       this.gcDue = true;
     }
     return count > 0;
@@ -416,10 +421,10 @@ export class WorkspaceService {
     try {
       await this.endExpiredSessions();
       const maxAgeCut = new Date(Date.now() - this.c.ENGINE_MAX_AGE_SECONDS * 1000);
-      const old = await db().engine.findMany({ where: { status: { in: [...LIVE] }, startedAt: { lt: maxAgeCut } }, select: { id: true } });
+      const old = await db().engine.findMany({ where: { status: { in: [...LIVE] }, startedAt: { lt: maxAgeCut }, driver: this.driver.name }, select: { id: true } });
       for (const e of old) await this.stopEngine(e.id, "reached its maximum age", 4404);
       const staleCut = new Date(Date.now() - (this.c.ENGINE_START_TIMEOUT_SECONDS + 30) * 1000);
-      const stale = await db().engine.findMany({ where: { status: "starting", startedAt: { lt: staleCut } }, select: { id: true } });
+      const stale = await db().engine.findMany({ where: { status: "starting", startedAt: { lt: staleCut }, driver: this.driver.name }, select: { id: true } });
       for (const e of stale) if (!this.flights.has(e.id)) await this.markFailed(e.id, "the start was abandoned");
       if (Date.now() - this.lastPoll >= 2000) {
         this.lastPoll = Date.now();

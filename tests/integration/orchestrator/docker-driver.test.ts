@@ -10,11 +10,12 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerClient } from "@/lib/orchestrator/docker/client";
-import { DockerDriver, NETWORK_ROLE_LABEL, type DockerDriverOptions } from "@/lib/orchestrator/docker-driver";
+import { DockerDriver, type DockerDriverOptions } from "@/lib/orchestrator/docker-driver";
 import { checkHealth } from "@/lib/orchestrator/process-driver";
 import { LABELS, StartError, type EngineState, type ProgressEvent } from "@/lib/orchestrator/types";
 import { EngineTestClient } from "../../unit/engine/support/engine-client";
 import { newSpec, runOrchestratorContract } from "./contract";
+import { probe as probeFrom } from "./docker-probe";
 
 const run = promisify(execFile);
 const projectRoot = path.resolve(import.meta.dirname, "../../..");
@@ -42,30 +43,7 @@ async function engineContainers(): Promise<string[]> {
   return list.map((c) => `${c.Names.join(",")} ${c.Id.slice(0, 12)}`);
 }
 
-/**
- * A throwaway container on `network` (same image, own entrypoint) that tries a TCP connection
- * to host:port and reports "connected" / "timeout" / "error <code>".
- */
-async function probe(network: string, host: string, port: number): Promise<string> {
-  const code = `const s=require("net").connect(${port},${JSON.stringify(host)});s.setTimeout(3000);
-s.on("connect",()=>{console.log("connected");process.exit(0)});
-s.on("timeout",()=>{console.log("timeout");process.exit(3)});
-s.on("error",e=>{console.log("error "+e.code);process.exit(4)});`;
-  const { Id } = await docker.createContainer(`atrium-${installationId}-probe-${randomBytes(4).toString("hex")}`, {
-    Image: image,
-    Entrypoint: ["/usr/local/bin/node", "-e", code],
-    Labels: { [LABELS.installation]: installationId, [NETWORK_ROLE_LABEL]: "probe" },
-    User: "10001:10001",
-    HostConfig: { NetworkMode: network, ReadonlyRootfs: true, CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges:true"], Memory: 128 * 1048576 },
-  });
-  try {
-    await docker.startContainer(Id);
-    await docker.json("POST", `/containers/${Id}/wait`, undefined, { timeoutMs: 20_000 });
-    return (await docker.containerLogs(Id)).trim();
-  } finally {
-    await docker.removeContainer(Id);
-  }
-}
+const probe = (network: string, host: string, port: number) => probeFrom(docker, { image, installationId, network, host, port });
 
 function ipOn(info: Awaited<ReturnType<DockerClient["inspectContainer"]>>, network: string): string {
   const ip = info?.NetworkSettings.Networks?.[network]?.IPAddress;
