@@ -2,6 +2,7 @@ import type { AuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { config } from "@/lib/config";
 import { createSession, endSession, resolveSession, sessionCookieName, type Principal } from "@/lib/auth/session-store";
+import { SESSION_COOKIE_MAX_AGE_SECONDS, sessionCookieOptions } from "@/lib/auth/session-cookie";
 import { signInOperator, signInTenantUser, type SignInResult } from "@/lib/auth/sign-in-with-password";
 import type { RequestMeta } from "@/lib/http/request-meta";
 
@@ -54,13 +55,9 @@ export function authOptions(meta: RequestMeta, cookies: Record<string, string>):
     secret: c.AUTH_SECRET,
     useSecureCookies: c.secureCookies,
     // The cookie may live this long; the server-side row decides when the session really ends.
-    session: { strategy: "jwt", maxAge: 30 * 86_400, updateAge: 0 },
-    cookies: {
-      sessionToken: {
-        name: sessionCookieName(),
-        options: { httpOnly: true, sameSite: "lax", path: "/", secure: c.secureCookies },
-      },
-    },
+    session: { strategy: "jwt", maxAge: SESSION_COOKIE_MAX_AGE_SECONDS, updateAge: 0 },
+    // The same cookie SAML sign-in sets (lib/auth/session-cookie.ts).
+    cookies: { sessionToken: { name: sessionCookieName(), options: sessionCookieOptions() } },
     pages: { signIn: "/", error: "/" },
     providers: [
       CredentialsProvider({

@@ -31,6 +31,8 @@ export interface UserSession {
   passwordChangedAt: Date | null;
   expiresAt: Date;
   idleExpiresAt: Date;
+  /** "password" or "saml" (a SAML session signs out through Single Logout). */
+  authMethod: string;
 }
 
 export interface OperatorSession {
@@ -54,7 +56,7 @@ export function sessionCookieName(): string {
 export async function createSession(
   principal: Principal,
   meta: RequestMeta,
-  opts: { authMethod?: string; notOnOrAfter?: Date } = {},
+  opts: { authMethod?: string; notOnOrAfter?: Date; sso?: { nameId: string; nameIdFormat: string | null; sessionIndex: string | null } } = {},
 ): Promise<{ token: string; sessionId: string; expiresAt: Date }> {
   const token = randomToken(32);
   const now = Date.now();
@@ -79,6 +81,7 @@ export async function createSession(
       expiresAt,
       createdAt: new Date(now),
       lastSeenAt: new Date(now),
+      ...(opts.sso ? { ssoNameId: opts.sso.nameId, ssoNameIdFormat: opts.sso.nameIdFormat, ssoSessionIndex: opts.sso.sessionIndex } : {}),
     },
     select: { id: true },
   });
@@ -132,6 +135,7 @@ export async function resolveSession(token: string | undefined | null, meta?: Re
       passwordChangedAt: row.user.passwordChangedAt,
       expiresAt: row.expiresAt,
       idleExpiresAt: slidIdle,
+      authMethod: row.authMethod,
     };
   }
   if (row.operator && row.operatorId) {

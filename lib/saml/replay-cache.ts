@@ -19,11 +19,25 @@ export interface SamlReplayCacheOptions {
   maxAssertionTtlSeconds?: number;
 }
 
-export interface SamlReplayCache extends SamlValidationCaches {
-  rememberRequestId(id: string): Promise<void>;
+/** What Atrium remembers about an AuthnRequest it sent, until the answer arrives (or the TTL passes). */
+export interface PendingSamlRequest {
+  /** login: a normal sign-in; test: an admin's "test connection" (no session is created). */
+  mode: "login" | "test";
+  /** Where to go after sign-in: a same-origin relative path (already sanitised with safeRelayState). */
+  next: string | null;
+  /** mode=test: the admin who started the test (the result is shown to them only). */
+  adminUserId: string | null;
 }
 
-type RedisLike = Pick<Redis, "set" | "del">;
+export interface SamlReplayCache extends SamlValidationCaches {
+  rememberRequestId(id: string): Promise<void>;
+  /** Stores a pending request with what the response handler needs; consumed (one-time) by consumeRequestId. */
+  rememberPendingRequest(id: string, pending: PendingSamlRequest): Promise<void>;
+  /** Reads a pending request without consuming it (the validator consumes it after every other check passed). */
+  peekPendingRequest(id: string): Promise<PendingSamlRequest | null>;
+}
+
+type RedisLike = Pick<Redis, "set" | "del" | "get">;
 
 const hash = (s: string) => createHash("sha256").update(s).digest("base64url");
 
@@ -36,6 +50,12 @@ export function createSamlReplayCache(redis: RedisLike, options: SamlReplayCache
     async rememberRequestId(id) {
       await redis.set(reqKey(id), "1", "EX", requestTtl);
     },
+    async rememberPendingRequest(id, pending) {
+      await redis.set(reqKey(id), JSON.stringify(pending), "EX", requestTtl);
+    },
+    async peekPendingRequest(id) {
+      return parsePending(await redis.get(reqKey(id)));
+    },
     async consumeRequestId(id) {
       return (await redis.del(reqKey(id))) === 1;
     },
@@ -46,13 +66,34 @@ export function createSamlReplayCache(redis: RedisLike, options: SamlReplayCache
   };
 }
 
+function parsePending(raw: string | null): PendingSamlRequest | null {
+  if (!raw) return null;
+  if (raw === "1") return { mode: "login", next: null, adminUserId: null };
+  try {
+    const v = JSON.parse(raw) as Partial<PendingSamlRequest>;
+    return {
+      mode: v.mode === "test" ? "test" : "login",
+      next: typeof v.next === "string" ? v.next : null,
+      adminUserId: typeof v.adminUserId === "string" ? v.adminUserId : null,
+    };
+  } catch {
+    return null;
+  }
+}
+
 /** In-memory equivalent for tests and single-process tools (not for production: not shared across replicas). */
 export function createMemorySamlCaches(pendingRequestIds: Iterable<string> = []): SamlReplayCache {
-  const pending = new Set(pendingRequestIds);
+  const pending = new Map<string, PendingSamlRequest>([...pendingRequestIds].map((id) => [id, { mode: "login", next: null, adminUserId: null }]));
   const seen = new Map<string, number>();
   return {
     async rememberRequestId(id) {
-      pending.add(id);
+      pending.set(id, { mode: "login", next: null, adminUserId: null });
+    },
+    async rememberPendingRequest(id, p) {
+      pending.set(id, p);
+    },
+    async peekPendingRequest(id) {
+      return pending.get(id) ?? null;
     },
     async consumeRequestId(id) {
       return pending.delete(id);

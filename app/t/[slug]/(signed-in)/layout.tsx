@@ -43,7 +43,10 @@ export default async function SignedInLayout({ children, params }: { children: R
             <span className="text-sm text-slate-600" data-testid="signed-in-email">
               {session.email}
             </span>
-            <SignOutButton afterSignOut={`${base}/sign-in?signedout=1`} />
+            <SignOutButton
+              afterSignOut={`${base}/sign-in?signedout=1`}
+              samlLogout={session.authMethod === "saml" ? { action: `/api/saml/${encodeURIComponent(session.tenantSlug)}/slo`, csrfToken: session.csrfToken } : undefined}
+            />
           </div>
         </div>
         <div className="mx-auto max-w-6xl px-4 pb-2 sm:px-6">
