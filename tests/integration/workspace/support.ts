@@ -13,7 +13,7 @@ export const NODES = [
   { id: "total", title: "Total", formula: "sum(forecast)" },
 ];
 
-export async function makeApp(admin: AtriumClient, name = `App ${Math.random().toString(16).slice(2, 8)}`, nodes = NODES): Promise<string> {
+export async function makeApp(admin: AtriumClient, name = `App ${Math.random().toString(16).slice(2, 8)}`, nodes: { id: string; title?: string; formula: string }[] = NODES): Promise<string> {
   const res = await admin.call<{ app: { id: string } }>("POST", "/api/apps", { name, nodes });
   expect(res.status, res.text).toBe(201);
   return res.body.app.id;
