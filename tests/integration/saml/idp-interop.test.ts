@@ -14,13 +14,31 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { deflateRawSync } from "node:zlib";
 import { SAML, ValidateInResponseTo } from "@node-saml/node-saml";
-import { DOMParser, XMLSerializer } from "@xmldom/xmldom";
-import { SignedXml } from "xml-crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeRedirectBindingMessage } from "@/lib/saml/limits";
 import type { SamlReason } from "@/lib/saml/reasons";
 import { createMemorySamlCaches } from "@/lib/saml/replay-cache";
 import { validateSamlResponse, type SamlValidationSettings } from "@/lib/saml/validate-response";
+import { SamlBrowser, formField } from "../../support/saml-browser";
+import {
+  NS_SAML,
+  NS_SAMLP,
+  NS_DS,
+  SHA256,
+  SHA1,
+  assertionOf,
+  edit,
+  els,
+  only,
+  parse,
+  resign,
+  responseOf,
+  setText,
+  stripSignature,
+  toB64,
+  toXml,
+  xswCases,
+} from "../../support/saml-forge";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -32,12 +50,6 @@ const SP = {
   sloUrl: "http://127.0.0.1:3219/api/saml/slo",
 };
 const SP_ENC = { ...SP, entityId: "http://127.0.0.1:3219/saml/interop-sp-encrypted" };
-
-const NS_SAML = "urn:oasis:names:tc:SAML:2.0:assertion";
-const NS_SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol";
-const NS_DS = "http://www.w3.org/2000/09/xmldsig#";
-const SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
-const SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
 
 interface Idp {
   entityId: string;
@@ -51,53 +63,13 @@ let attacker: { key: string; cert: string };
 let spEnc: { key: string; cert: string };
 
 // ----------------------------------------------------------------------------------------------------------------
-// helpers: certificates, browser, XML editing, signing
+// helpers: certificates, the SP side (XML editing and signing: tests/support/saml-forge.ts)
 
 async function selfSigned(dir: string, name: string): Promise<{ key: string; cert: string }> {
   const keyFile = path.join(dir, `${name}.key`);
   const certFile = path.join(dir, `${name}.crt`);
   await run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-sha256", "-days", "2", "-nodes", "-subj", `/CN=${name}`, "-keyout", keyFile, "-out", certFile]);
   return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8") };
-}
-
-const decodeHtml = (s: string) =>
-  s.replace(/&quot;/g, '"').replace(/&#0*39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&#x2F;/gi, "/").replace(/&amp;/g, "&");
-
-function formField(html: string, name: string): string | null {
-  const m = new RegExp(`<input[^>]*name="${name}"[^>]*value="([^"]*)"`, "i").exec(html) ?? new RegExp(`<input[^>]*value="([^"]*)"[^>]*name="${name}"`, "i").exec(html);
-  return m ? decodeHtml(m[1]!) : null;
-}
-
-/** A tiny browser: cookie jar + manual redirects. */
-class Browser {
-  private jar = new Map<string, string>();
-  async request(url: string, init: { method?: string; body?: URLSearchParams } = {}): Promise<{ url: string; status: number; body: string }> {
-    let current = url;
-    let method = init.method ?? "GET";
-    let body: URLSearchParams | undefined = init.body;
-    for (let hop = 0; hop < 15; hop++) {
-      const res = await fetch(current, {
-        method,
-        redirect: "manual",
-        headers: { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join("; "), ...(body ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
-        body,
-      });
-      for (const c of res.headers.getSetCookie()) {
-        const [pair] = c.split(";");
-        const eq = pair!.indexOf("=");
-        this.jar.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
-      }
-      const location = res.headers.get("location");
-      if (res.status >= 300 && res.status < 400 && location) {
-        current = new URL(location, current).toString();
-        method = "GET";
-        body = undefined;
-        continue;
-      }
-      return { url: current, status: res.status, body: await res.text() };
-    }
-    throw new Error("too many redirects");
-  }
 }
 
 function spSaml(sp: typeof SP, requestId: string): SAML {
@@ -116,93 +88,15 @@ let counter = 0;
 async function loginAtIdp(user: string, password: string, sp = SP, relayState = "/apps/welcome"): Promise<{ b64: string; relayState: string | null; requestId: string; authorizeUrl: string }> {
   const requestId = `_atrium_${Date.now().toString(36)}_${++counter}`;
   const authorizeUrl = await spSaml(sp, requestId).getAuthorizeUrlAsync(relayState, undefined, {});
-  const browser = new Browser();
-  const login = await browser.request(authorizeUrl);
+  const browser = new SamlBrowser();
+  const login = await browser.go(authorizeUrl);
   expect(login.status, login.body.slice(0, 500)).toBe(200);
   const authState = formField(login.body, "AuthState");
   expect(authState, "the IdP login form has an AuthState field").toBeTruthy();
-  const posted = await browser.request(login.url, { method: "POST", body: new URLSearchParams({ username: user, password, AuthState: authState! }) });
+  const posted = await browser.go(login.url, { form: new URLSearchParams({ username: user, password, AuthState: authState! }) });
   const b64 = formField(posted.body, "SAMLResponse");
   expect(b64, `no SAMLResponse in the IdP's answer: ${posted.body.slice(0, 500)}`).toBeTruthy();
   return { b64: b64!, relayState: formField(posted.body, "RelayState"), requestId, authorizeUrl };
-}
-
-const parse = (xml: string) => new DOMParser().parseFromString(xml, "text/xml") as unknown as Document;
-const serialize = (doc: Document | Node) => new XMLSerializer().serializeToString(doc as never);
-const toXml = (b64: string) => Buffer.from(b64, "base64").toString("utf8");
-const toB64 = (xml: string) => Buffer.from(xml, "utf8").toString("base64");
-
-function els(root: Document | Element, ns: string, local: string): Element[] {
-  return Array.from((root as Element).getElementsByTagNameNS(ns, local) as unknown as ArrayLike<Element>);
-}
-function only(root: Document | Element, ns: string, local: string): Element {
-  const found = els(root, ns, local);
-  if (found.length < 1) throw new Error(`no ${local}`);
-  return found[0]!;
-}
-const responseOf = (doc: Document) => doc.documentElement as unknown as Element;
-const assertionOf = (doc: Document) => only(doc, NS_SAML, "Assertion");
-const directSig = (el: Element) => Array.from(el.childNodes as unknown as ArrayLike<Node>).find((n) => n.nodeType === 1 && (n as Element).localName === "Signature" && (n as Element).namespaceURI === NS_DS) as Element | undefined;
-
-/** Edits a copy of the response XML. */
-function edit(xml: string, fn: (doc: Document) => void): string {
-  const doc = parse(xml);
-  fn(doc);
-  return serialize(doc);
-}
-function setText(el: Element, text: string) {
-  while (el.firstChild) el.removeChild(el.firstChild);
-  el.appendChild(el.ownerDocument.createTextNode(text));
-}
-/**
- * The XSW5/6/8 forgery: the signed Assertion's place is taken by a copy that keeps its
- * signature but names mallory; the caller decides where to hide an unsigned copy of the
- * original (which the signature's reference may then resolve to).
- */
-function forgeKeepingSignature(doc: Document): { evil: Element; copy: Element } {
-  const original = assertionOf(doc);
-  const evil = original.cloneNode(true) as Element;
-  setText(only(evil, NS_SAML, "NameID"), "mallory@idp.test");
-  const copy = original.cloneNode(true) as Element;
-  stripSignature(copy);
-  responseOf(doc).replaceChild(evil, original);
-  return { evil, copy };
-}
-
-function stripSignature(el: Element) {
-  const sig = directSig(el);
-  if (sig) el.removeChild(sig);
-}
-
-/** Enveloped signature over the Response or the Assertion (placed after its Issuer), like an IdP makes it. */
-function sign(xml: string, what: "Response" | "Assertion", key: string, cert: string, algorithm = SHA256): string {
-  const xpath = what === "Response" ? "/*[local-name(.)='Response']" : "/*[local-name(.)='Response']/*[local-name(.)='Assertion']";
-  const sig = new SignedXml({
-    privateKey: key,
-    publicCert: cert,
-    signatureAlgorithm: algorithm,
-    canonicalizationAlgorithm: "http://www.w3.org/2001/10/xml-exc-c14n#",
-    getKeyInfoContent: SignedXml.getKeyInfoContent,
-  });
-  sig.addReference({
-    xpath,
-    transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", "http://www.w3.org/2001/10/xml-exc-c14n#"],
-    digestAlgorithm: algorithm === SHA1 ? "http://www.w3.org/2000/09/xmldsig#sha1" : "http://www.w3.org/2001/04/xmlenc#sha256",
-  });
-  sig.computeSignature(xml, { prefix: "ds", location: { reference: `${xpath}/*[local-name(.)='Issuer']`, action: "after" } });
-  return sig.getSignedXml();
-}
-
-/** Strip both signatures, apply `fn`, sign again (assertion, then response) with `key`/`cert`. */
-function resign(xml: string, key: string, cert: string, fn: (doc: Document) => void = () => {}, opts: { response?: boolean; assertion?: boolean; algorithm?: string } = {}): string {
-  let out = edit(xml, (doc) => {
-    stripSignature(responseOf(doc));
-    stripSignature(assertionOf(doc));
-    fn(doc);
-  });
-  if (opts.assertion ?? true) out = sign(out, "Assertion", key, cert, opts.algorithm);
-  if (opts.response ?? true) out = sign(out, "Response", key, cert, opts.algorithm);
-  return out;
 }
 
 // ----------------------------------------------------------------------------------------------------------------
@@ -308,113 +202,14 @@ describe("SAML interop with SimpleSAMLphp (scripts/saml-idp.sh)", () => {
 
   // ---- XML signature wrapping (XSW1–XSW8) ---------------------------------------------------------------------
 
-  /** The forged assertion: alice's, re-addressed to mallory, without its signature. */
-  function evilAssertion(doc: Document, id?: string): Element {
-    const evil = assertionOf(doc).cloneNode(true) as Element;
-    stripSignature(evil);
-    setText(only(evil, NS_SAML, "NameID"), "mallory@idp.test");
-    if (id) evil.setAttribute("ID", id);
-    return evil;
-  }
-
-  const xsw: [string, () => string, SamlReason][] = [
-    [
-      "XSW1: forged Response; the original signed Response moved into the Signature",
-      () =>
-        edit(control.xml, (doc) => {
-          const root = responseOf(doc);
-          const consumed = assertionOf(doc);
-          const evil = evilAssertion(doc);
-          const original = root.cloneNode(true) as Element;
-          stripSignature(original);
-          const sig = directSig(root)!;
-          const object = doc.createElementNS(NS_DS, "ds:Object");
-          object.appendChild(original);
-          sig.appendChild(object);
-          root.setAttribute("ID", "_evil_response");
-          root.replaceChild(evil, consumed);
-        }),
-      "duplicate_id",
-    ],
-    [
-      "XSW2: forged Response; the original signed Response placed before the Signature (detached)",
-      () =>
-        edit(control.xml, (doc) => {
-          const root = responseOf(doc);
-          const consumed = assertionOf(doc);
-          const evil = evilAssertion(doc);
-          const original = root.cloneNode(true) as Element;
-          stripSignature(original);
-          root.insertBefore(original, directSig(root)!);
-          root.setAttribute("ID", "_evil_response");
-          root.replaceChild(evil, consumed);
-        }),
-      "duplicate_id",
-    ],
-    [
-      "XSW3: forged Assertion (new ID) inserted before the signed one",
-      () => edit(control.xml, (doc) => responseOf(doc).insertBefore(evilAssertion(doc, "_evil_assertion"), assertionOf(doc))),
-      "multiple_assertions",
-    ],
-    [
-      "XSW4: forged Assertion wraps the signed one",
-      () =>
-        edit(control.xml, (doc) => {
-          const original = assertionOf(doc);
-          const evil = evilAssertion(doc, "_evil_assertion");
-          responseOf(doc).replaceChild(evil, original);
-          evil.appendChild(original);
-        }),
-      "multiple_assertions",
-    ],
-    [
-      "XSW5: forged Assertion keeps the signature; the original (same ID) appended to the Response",
-      () =>
-        edit(control.xml, (doc) => {
-          const { copy } = forgeKeepingSignature(doc);
-          responseOf(doc).appendChild(copy);
-        }),
-      "duplicate_id",
-    ],
-    [
-      "XSW6: forged Assertion keeps the signature; the original placed inside that Signature",
-      () =>
-        edit(control.xml, (doc) => {
-          const { evil, copy } = forgeKeepingSignature(doc);
-          directSig(evil)!.appendChild(copy);
-        }),
-      "duplicate_id",
-    ],
-    [
-      "XSW7: original signed Assertion hidden in samlp:Extensions, forged Assertion with a new ID consumed",
-      () =>
-        edit(control.xml, (doc) => {
-          const original = assertionOf(doc);
-          const ext = doc.createElementNS(NS_SAMLP, "samlp:Extensions");
-          responseOf(doc).insertBefore(ext, original);
-          responseOf(doc).replaceChild(evilAssertion(doc, "_evil_assertion"), original);
-          ext.appendChild(original);
-        }),
-      "multiple_assertions",
-    ],
-    [
-      "XSW8: forged Assertion keeps the signature; the original (without signature) in a ds:Object inside it",
-      () =>
-        edit(control.xml, (doc) => {
-          const { evil, copy } = forgeKeepingSignature(doc);
-          const object = doc.createElementNS(NS_DS, "ds:Object");
-          object.appendChild(copy);
-          directSig(evil)!.appendChild(object);
-        }),
-      "duplicate_id",
-    ],
-  ];
-  for (const [name, make, reason] of xsw) {
-    it(`${name} → ${reason}`, async () => {
-      await expectReason({ xml: make() }, control.requestId, reason);
+  const xsw = () => xswCases(control.xml);
+  for (let n = 0; n < 8; n++) {
+    it(`XSW${n + 1} (tests/support/saml-forge.ts) → its intended reason`, async () => {
+      const { name, xml, reason } = xsw()[n]!;
+      await expectReason({ xml }, control.requestId, reason);
       if (name.startsWith("XSW1") || name.startsWith("XSW2")) return; // Response-level wrapping needs the Response signature
       // assertion-level wrapping with the Response signature removed (only the assertion signature protects it)
-      await expectReason({ xml: edit(make(), (d) => stripSignature(responseOf(d))) }, control.requestId, reason);
+      await expectReason({ xml: edit(xml, (d) => stripSignature(responseOf(d))) }, control.requestId, reason);
     });
   }
 
