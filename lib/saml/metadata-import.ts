@@ -319,7 +319,11 @@ export async function fetchMetadataXml(rawUrl: string, opts: FetchOptions): Prom
   const timeoutMs = opts.timeoutMs ?? METADATA_LIMITS.timeoutMs;
   const deadline = AbortSignal.timeout(timeoutMs);
   const { url, address, family } = await withDeadline(resolveMetadataTarget(rawUrl, opts), deadline, timeoutMs);
-  return await new Promise<string>((resolve, reject) => {
+  return await new Promise<string>((resolveOnce, rejectOnce) => {
+    // The first outcome wins: destroying the stream below emits errors of its own ("aborted") afterwards.
+    let settled = false;
+    const resolve = (v: string) => !settled && ((settled = true), resolveOnce(v));
+    const reject = (e: unknown) => !settled && ((settled = true), rejectOnce(e));
     const req = request(
       url,
       {
@@ -337,26 +341,29 @@ export async function fetchMetadataXml(rawUrl: string, opts: FetchOptions): Prom
       (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400) {
+          reject(fetchFailed(`The metadata URL answered with a redirect (${status}${res.headers.location ? ` to ${String(res.headers.location).slice(0, 200)}` : ""}); redirects are not followed — enter the final URL.`));
           res.destroy();
-          return reject(fetchFailed(`The metadata URL answered with a redirect (${status}${res.headers.location ? ` to ${String(res.headers.location).slice(0, 200)}` : ""}); redirects are not followed — enter the final URL.`));
+          return;
         }
         if (status !== 200) {
+          reject(fetchFailed(`The metadata URL answered HTTP ${status}, expected 200.`));
           res.destroy();
-          return reject(fetchFailed(`The metadata URL answered HTTP ${status}, expected 200.`));
+          return;
         }
         const declared = Number(res.headers["content-length"] ?? "0");
         if (declared > maxBytes) {
+          reject(new AppError(413, "metadata_too_large", `The metadata is larger than ${maxBytes / 1024} KiB (Content-Length ${declared}).`));
           res.destroy();
-          return reject(new AppError(413, "metadata_too_large", `The metadata is larger than ${maxBytes / 1024} KiB (Content-Length ${declared}).`));
+          return;
         }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on("data", (chunk: Buffer) => {
           size += chunk.length;
           if (size > maxBytes) {
+            reject(new AppError(413, "metadata_too_large", `The metadata is larger than ${maxBytes / 1024} KiB; the download was stopped.`));
             res.destroy();
             req.destroy();
-            reject(new AppError(413, "metadata_too_large", `The metadata is larger than ${maxBytes / 1024} KiB; the download was stopped.`));
             return;
           }
           chunks.push(chunk);

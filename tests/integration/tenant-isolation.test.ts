@@ -7,6 +7,8 @@ import { PASSWORD, makeTenant, makeUser, signedIn, type TestTenant } from "../su
 import { expectNoStackTrace, operatorClient, tokenOf } from "../support/checks";
 import { db, closeDb } from "@/lib/db/client";
 import { closeRedis } from "@/lib/redis";
+import { generateSpKeyPair } from "@/lib/saml/connection";
+import { pemBody } from "@/lib/saml/sp-metadata";
 
 /**
  * Tenant isolation: an administrator (session or API key) of tenant B, holding
@@ -25,6 +27,8 @@ interface TenantAIds {
   ownerSessionId: string;
   appId: string;
   engineId: string;
+  ssoMappingId: string;
+  ssoCertFingerprint: string;
 }
 
 interface TenantBIds {
@@ -41,13 +45,17 @@ let ownerA: AtriumClient;
 let memberA: AtriumClient;
 let memberAEmail: string;
 let apiKeyA: string;
+/** IdP signing certificates (PEM): A's, and two of B's. */
+let certA: string;
+let certB: string;
+let certB2: string;
 let ownerB: AtriumClient;
 let keyB: AtriumClient;
 const marker = randomBytes(4).toString("hex");
 
 /** Ids of A's rows as found in the database, for the before/after comparison. */
 async function snapshotOfA() {
-  const [tenant, users, groups, members, sessions, keys, tokens] = await Promise.all([
+  const [tenant, users, groups, members, sessions, keys, tokens, sso, ssoMappings] = await Promise.all([
     db().tenant.findUniqueOrThrow({ where: { id: a.tenantId }, include: { domains: { orderBy: { domain: "asc" } } } }),
     db().user.findMany({ where: { tenantId: a.tenantId }, orderBy: { id: "asc" }, select: { id: true, email: true, name: true, role: true, status: true, passwordHash: true } }),
     db().group.findMany({ where: { tenantId: a.tenantId }, orderBy: { id: "asc" }, select: { id: true, name: true, description: true, cpuMillis: true, memoryMiB: true } }),
@@ -55,8 +63,10 @@ async function snapshotOfA() {
     db().session.findMany({ where: { tenantId: a.tenantId }, orderBy: { id: "asc" }, select: { id: true, revokedAt: true, expiresAt: true } }),
     db().apiKey.findMany({ where: { tenantId: a.tenantId }, orderBy: { id: "asc" }, select: { id: true, revokedAt: true, role: true, name: true } }),
     db().setPasswordToken.findMany({ where: { tenantId: a.tenantId }, orderBy: { id: "asc" }, select: { id: true, usedAt: true, expiresAt: true } }),
+    db().ssoConnection.findUnique({ where: { tenantId: a.tenantId } }),
+    db().ssoGroupMapping.findMany({ where: { tenantId: a.tenantId }, orderBy: { id: "asc" } }),
   ]);
-  return { tenant, users, groups, members, sessions, keys, tokens };
+  return { tenant, users, groups, members, sessions, keys, tokens, sso, ssoMappings };
 }
 
 function sessionTokenOf(c: AtriumClient): string {
@@ -95,7 +105,23 @@ beforeAll(async () => {
     ownerSessionId: ownerMe.body.session.id,
     appId: "",
     engineId: "",
+    ssoMappingId: "",
+    ssoCertFingerprint: "",
   };
+  // A's SSO connection (manual) and a group mapping (docs/sso.md).
+  const certs = await Promise.all(["idp-a", "idp-b", "idp-b2"].map(async (cn) => (await generateSpKeyPair(`${cn}-${marker}`)).certificate));
+  [certA, certB, certB2] = [certs[0]!, certs[1]!, certs[2]!];
+  const ssoA = await ownerA.call<{ connection: { idp: { certificates: { fingerprint: string }[] } } }>("PUT", "/api/sso", {
+    entityId: `https://idp-${marker}.a.test/entity`,
+    ssoUrl: `https://idp-${marker}.a.test/sso`,
+    certificates: [certA],
+    enabled: true,
+  });
+  expect(ssoA.status, ssoA.text).toBe(200);
+  a.ssoCertFingerprint = ssoA.body.connection.idp.certificates[0]!.fingerprint;
+  const mapping = await ownerA.call<{ groupMapping: { id: string } }>("POST", "/api/sso/group-mappings", { idpValue: `a-idp-group-${marker}`, groupId: group.body.group.id, role: "editor" });
+  expect(mapping.status, mapping.text).toBe(201);
+  a.ssoMappingId = mapping.body.groupMapping.id;
   // An app of A (shared with A's group) and an engine record of A's member (no process behind it:
   // a driver name the server's sweeper does not poll, so the record stays as it is).
   const app = await ownerA.call<{ app: { id: string } }>("POST", "/api/apps", { name: `app-a-${marker}`, nodes: [{ id: "secret_node", title: `A's node ${marker}`, formula: "1" }] });
@@ -117,6 +143,9 @@ beforeAll(async () => {
     `key-a-${marker}`,
     `app-a-${marker}`,
     `A's node ${marker}`,
+    `idp-${marker}.a.test`,
+    `a-idp-group-${marker}`,
+    pemBody(certA).slice(100, 160),
     key.body.apiKey.prefix,
     apiKeyA,
     tokenOf(invited.body.setPasswordUrl),
@@ -301,9 +330,44 @@ const WALK: Step[] = [
     expect: [200],
     check: (res) => expect((res.body as { engines: { id: string }[] }).engines.map((e) => e.id)).not.toContain(a.engineId),
   },
+  // SSO (docs/sso.md): B configures its own connection; A's certificate, mapping, users and groups stay out of reach.
+  { route: "GET /api/sso", path: () => "/api/sso", expect: [200] },
+  {
+    route: "PUT /api/sso",
+    path: () => "/api/sso",
+    body: () => ({ entityId: "https://idp.b.test/entity", ssoUrl: "https://idp.b.test/sso", certificates: [certB] }),
+    expect: [200],
+  },
+  {
+    route: "POST /api/sso/metadata",
+    path: () => "/api/sso/metadata",
+    body: () => ({ xml: bMetadataXml() }),
+    expect: [201],
+    check: (res) => expect((res.body as { connection: { idp: { entityId: string } } }).connection.idp.entityId).toBe("https://idp.b.test/entity"),
+  },
+  { route: "POST /api/sso/certificates", path: () => "/api/sso/certificates", body: () => ({ certificate: certB2 }), expect: [201, 409] },
+  { route: "DELETE /api/sso/certificates/[fingerprint]", path: () => `/api/sso/certificates/${a.ssoCertFingerprint}`, expect: [404] },
+  { route: "POST /api/sso/sp-certificate/rotate", path: () => "/api/sso/sp-certificate/rotate", body: () => ({}), expect: [201] },
+  { route: "DELETE /api/sso/sp-certificate/previous", path: () => "/api/sso/sp-certificate/previous", expect: [200] },
+  { route: "GET /api/sso/sp-metadata", path: () => "/api/sso/sp-metadata", expect: [200], check: (res) => expect(res.text).toContain(`/api/saml/${B.slug}/acs`) },
+  { route: "GET /api/sso/group-mappings", path: () => "/api/sso/group-mappings", expect: [200] },
+  { route: "POST /api/sso/group-mappings", path: () => "/api/sso/group-mappings", body: () => ({ idpValue: "smuggle", groupId: a.groupId }), expect: [400] },
+  { route: "PATCH /api/sso/group-mappings/[id]", path: () => `/api/sso/group-mappings/${a.ssoMappingId}`, body: () => ({ role: "admin" }), expect: [404] },
+  { route: "DELETE /api/sso/group-mappings/[id]", path: () => `/api/sso/group-mappings/${a.ssoMappingId}`, expect: [404] },
+  { route: "PUT /api/sso/break-glass", path: () => "/api/sso/break-glass", body: () => ({ userIds: [a.ownerId] }), expect: [400] },
   // The audit trail is checked in detail by its own test below; here: it answers, and carries none of A's names or emails.
   { route: "GET /api/audit", path: () => "/api/audit?limit=500", expect: [200] },
 ];
+
+/** B's IdP metadata, pasted as XML. */
+function bMetadataXml(): string {
+  return (
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.b.test/entity">` +
+    `<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data>` +
+    `<ds:X509Certificate>${pemBody(certB)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+    `<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.b.test/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>`
+  );
+}
 
 /** Routes whose response can echo back ids that the caller itself typed (checked separately). */
 const ECHOES_REQUEST = new Set<string>(["GET /api/audit"]);
@@ -340,7 +404,7 @@ describe("tenant isolation: tenant B's admin holding tenant A's ids", () => {
     walkStarted = new Date();
     const problems = [...(await walk(ownerB, "session")), ...(await walk(keyB, "apiKey"))];
     expect(problems).toEqual([]);
-  });
+  }, 120_000); // the SSO steps generate RSA-3072 SP key pairs
 
   it("B's audit trail contains only B's events and no data of A", async () => {
     for (const client of [ownerB, keyB]) {
@@ -483,6 +547,13 @@ function adminRoutes(): { method: string; path: string; body?: unknown }[] {
     { method: "POST", path: "/api/api-keys", body: { name: "member-key" } },
     { method: "DELETE", path: `/api/api-keys/${a.apiKeyId}` },
     { method: "GET", path: "/api/audit" },
+    { method: "GET", path: "/api/sso" },
+    { method: "PUT", path: "/api/sso", body: { enabled: false } },
+    { method: "POST", path: "/api/sso/metadata", body: { xml: "<x/>" } },
+    { method: "GET", path: "/api/sso/sp-metadata" },
+    { method: "GET", path: "/api/sso/group-mappings" },
+    { method: "DELETE", path: `/api/sso/group-mappings/${a.ssoMappingId}` },
+    { method: "PUT", path: "/api/sso/break-glass", body: { userIds: [] } },
   ];
 }
 
