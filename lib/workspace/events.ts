@@ -27,7 +27,29 @@ export interface AppAccessEvent {
   appId: string;
 }
 
+/**
+ * In-process listeners, called synchronously before the Redis publish: the replica that ends a
+ * session forgets what it cached for it (lib/workspace/access-cache.ts) before `endSession`
+ * returns, without waiting for its own echo. On globalThis because Next's route bundles and
+ * server.ts are separate module graphs in one process.
+ */
+export type LocalEventListener = (channel: string, message: unknown) => void;
+const g = globalThis as unknown as { atriumLocalEventListeners?: Set<LocalEventListener> };
+const localListeners = (g.atriumLocalEventListeners ??= new Set());
+
+export function onLocalPublish(fn: LocalEventListener): () => void {
+  localListeners.add(fn);
+  return () => localListeners.delete(fn);
+}
+
 async function publish(channel: string, message: unknown): Promise<void> {
+  for (const fn of localListeners) {
+    try {
+      fn(channel, message);
+    } catch {
+      // a listener's failure must not stop the publish every replica relies on
+    }
+  }
   await redis().publish(channel, JSON.stringify(message));
 }
 

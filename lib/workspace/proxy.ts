@@ -8,7 +8,9 @@ import { log } from "@/lib/log";
 import { resolveSession, sessionCookieName, type UserSession } from "@/lib/auth/session-store";
 import { findOpenableApp } from "@/lib/apps/manage-apps";
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "@/lib/http/request-meta";
-import type { AppAccessEvent } from "./events";
+import { sha256Hex } from "@/lib/security/tokens";
+import { AccessCache, type Grant } from "./access-cache";
+import { APP_ACCESS_CHANNEL, ENGINE_ENDED_CHANNEL, SESSION_ENDED_CHANNEL, onLocalPublish, type AppAccessEvent, type EngineEndedEvent, type SessionEndedEvent } from "./events";
 import type { WorkspaceService } from "./service";
 import { FrameScanner, OP_CLOSE, OP_PING, OP_PONG, closeCode, closeFrame, type FrameHeader } from "./ws-frames";
 
@@ -68,7 +70,8 @@ interface Conn {
   down: FrameScanner | null;
   up: FrameScanner | null;
   timer: NodeJS.Timeout | null;
-  lastTouch: number;
+  /** When this socket last counted as activity (ms). */
+  lastActivity: number;
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
@@ -89,11 +92,28 @@ export class ProxyRegistry {
   private readonly bySession = new Map<string, Set<Conn>>();
   private readonly byEngine = new Map<string, Set<Conn>>();
   private readonly all = new Set<Conn>();
+  /** Recent upgrade authorisations (access-cache.ts). */
+  readonly cache: AccessCache;
+  /** Last session/engine touch per key (activity is written at most once a second). */
+  private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly service: WorkspaceService,
     private readonly c: Config,
-  ) {}
+  ) {
+    this.cache = new AccessCache(c.WS_AUTH_CACHE_MS);
+    // The replica that ends a session or engine forgets its grants before its own echo arrives.
+    onLocalPublish((channel, m) => this.forget(channel, m));
+  }
+
+  /** Drops cached grants an ending event makes stale (also called for every pub/sub event, via close*). */
+  private forget(channel: string, m: unknown): void {
+    const e = m as Partial<SessionEndedEvent & EngineEndedEvent & AppAccessEvent> | null;
+    if (!e) return;
+    if (channel === SESSION_ENDED_CHANNEL && typeof e.sessionId === "string") this.cache.dropSession(e.sessionId);
+    else if (channel === ENGINE_ENDED_CHANNEL && typeof e.engineId === "string") this.cache.dropEngine(e.engineId);
+    else if (channel === APP_ACCESS_CHANNEL && typeof e.appId === "string" && typeof e.tenantId === "string") this.cache.dropApp(e.tenantId, e.appId);
+  }
 
   get size(): number {
     return this.all.size;
@@ -117,6 +137,16 @@ export class ProxyRegistry {
     if (req.headers.origin !== this.c.PUBLIC_ORIGIN) return refuse(socket, 403, "Forbidden");
     // 2. Session: the same cookie as HTTP.
     const token = cookieValue(req.headers.cookie, sessionCookieName());
+    if (!token || token.length > 128) return refuse(socket, 401, "Unauthorized");
+    const tokenHash = sha256Hex(token);
+    // 2–4 from a full check of this session and app less than WS_AUTH_CACHE_MS ago (access-cache.ts):
+    // the socket is registered in this same tick, so an ending event arriving later closes it.
+    const hit = this.cache.get(tokenHash, appId, Date.now());
+    if (hit) {
+      this.touchSession(hit.sessionId, token);
+      return this.accept(req, socket, head, hit, token);
+    }
+    const epoch = this.cache.epoch;
     const meta = {
       requestId: String(req.headers[REQUEST_ID_HEADER] ?? ""),
       ip: String(req.headers[CLIENT_IP_HEADER] ?? req.socket.remoteAddress ?? ""),
@@ -124,12 +154,33 @@ export class ProxyRegistry {
     };
     const session = await resolveSession(token, meta);
     if (!session || session.kind !== "user") return refuse(socket, 401, "Unauthorized");
-    // 3. Access.
-    if (!(await this.mayOpen(session, appId))) return refuse(socket, 404, "Not Found");
-    // 4. Target: the caller's own live engine, from the database only.
-    const target = await this.service.target(session, appId);
+    // 3. Access and 4. the target (the caller's own live engine, from the database only), read together.
+    const [mayOpen, target] = await Promise.all([this.mayOpen(session, appId), this.service.target(session, appId)]);
+    if (!mayOpen) return refuse(socket, 404, "Not Found");
     if (!target) return refuse(socket, 409, "Conflict");
+    // An ending heard while we read (this replica closed that session's or engine's sockets already).
+    const ended = this.cache.endedSince(epoch, session.sessionId, target.row.id);
+    if (ended === "session") return refuse(socket, 401, "Unauthorized");
+    if (ended === "engine") return refuse(socket, 409, "Conflict");
+    const grant: Grant = {
+      sessionId: session.sessionId,
+      tenantId: session.tenantId,
+      userId: session.userId,
+      appId,
+      expiresAt: session.expiresAt.getTime(),
+      idleExpiresAt: session.idleExpiresAt.getTime(),
+      engineId: target.row.id,
+      host: target.row.endpointHost!,
+      port: target.row.endpointPort!,
+      secret: target.secret,
+      at: Date.now(),
+    };
+    this.cache.set(tokenHash, grant, epoch);
+    this.accept(req, socket, head, grant, token);
+  }
 
+  /** An authorised upgrade: check its form, register it, connect to the engine. Synchronous. */
+  private accept(req: IncomingMessage, socket: Duplex, head: Buffer, grant: Grant, token: string): void {
     // 5. A well-formed WebSocket upgrade (what ws's handleUpgrade checked before).
     const key = req.headers["sec-websocket-key"];
     const version = req.headers["sec-websocket-version"];
@@ -140,12 +191,12 @@ export class ProxyRegistry {
     const conn: Conn = {
       client: socket,
       upstream: null,
-      sessionId: session.sessionId,
-      engineId: target.row.id,
-      appId,
-      tenantId: session.tenantId,
-      userId: session.userId,
-      token: token!,
+      sessionId: grant.sessionId,
+      engineId: grant.engineId,
+      appId: grant.appId,
+      tenantId: grant.tenantId,
+      userId: grant.userId,
+      token,
       key: key.trim(),
       closing: false,
       pendingClose: null,
@@ -159,11 +210,11 @@ export class ProxyRegistry {
       down: null,
       up: null,
       timer: null,
-      lastTouch: Date.now(),
+      lastActivity: 0,
     };
     this.register(conn);
     socket.on("close", () => this.destroy(conn));
-    this.connect(conn, req, head, target.row.endpointHost!, target.row.endpointPort!, target.secret);
+    this.connect(conn, req, head, grant.host, grant.port, grant.secret);
   }
 
   private async mayOpen(s: UserSession | { tenantId: string; userId: string; role: UserSession["role"] }, appId: string): Promise<boolean> {
@@ -334,15 +385,31 @@ export class ProxyRegistry {
     }
   }
 
-  /** A user message: slide the session's idle window and the engine's activity, at most once a second. */
+  /** A user message: slide the session's idle window and the engine's activity, at most once a second per pair. */
   private activity(conn: Conn): void {
     const now = Date.now();
-    if (now - conn.lastTouch < 1000) return;
-    conn.lastTouch = now;
+    if (now - conn.lastActivity < 1000) return; // the common case: no allocation per frame
+    conn.lastActivity = now;
+    this.touch(`${conn.sessionId}:${conn.engineId}`, conn.token, conn.sessionId, conn.engineId);
+  }
+
+  /** An upgrade served from the cache still counts as a request of its session (≤ 1 touch a second). */
+  private touchSession(sessionId: string, token: string): void {
+    this.touch(sessionId, token, sessionId, null);
+  }
+
+  private touch(key: string, token: string, sessionId: string, engineId: string | null): void {
+    const now = Date.now();
+    if (now - (this.touched.get(key) ?? 0) < 1000) return;
+    if (this.touched.size >= 10_000) for (const [k, t] of this.touched) if (now - t >= 1000) this.touched.delete(k);
+    this.touched.set(key, now);
     void (async () => {
-      const s = await resolveSession(conn.token); // session-store semantics: expiry checks + touch ≤ 1/s
-      if (!s) return this.close(conn, 4401, "session ended");
-      await db().engine.updateMany({ where: { id: conn.engineId }, data: { lastActivityAt: new Date(now) } });
+      const s = await resolveSession(token); // session-store semantics: expiry checks + touch ≤ 1/s
+      if (!s) {
+        this.cache.dropSession(sessionId);
+        return this.closeSession(sessionId, 4401, "session ended");
+      }
+      if (engineId) await db().engine.updateMany({ where: { id: engineId }, data: { lastActivityAt: new Date(now) } });
     })().catch((err: unknown) => log().warn({ err }, "activity touch failed"));
   }
 
@@ -409,19 +476,23 @@ export class ProxyRegistry {
   }
 
   closeSession(sessionId: string, code: number, reason: string): void {
+    this.cache.dropSession(sessionId);
     for (const conn of [...(this.bySession.get(sessionId) ?? [])]) this.close(conn, code, reason);
   }
 
   closeEngine(engineId: string, code: number, reason: string): void {
+    this.cache.dropEngine(engineId);
     for (const conn of [...(this.byEngine.get(engineId) ?? [])]) this.close(conn, code, reason);
   }
 
   closeAll(code: number, reason: string): void {
+    this.cache.clear();
     for (const conn of [...this.all]) this.close(conn, code, reason);
   }
 
   /** An app's shares changed: sockets of users who may no longer open it get 4403. */
   async recheckApp(e: AppAccessEvent): Promise<void> {
+    this.cache.dropApp(e.tenantId, e.appId);
     const conns = [...this.all].filter((c) => c.appId === e.appId && c.tenantId === e.tenantId);
     for (const conn of conns) {
       const user = await db().user.findUnique({ where: { id: conn.userId }, select: { role: true } });
