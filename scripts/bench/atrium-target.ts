@@ -2,7 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { StartResult } from "@/lib/orchestrator/types";
-import type { WsTarget } from "./ws-targets";
+import { PROBE_ARGS, type WsTarget } from "./ws-targets";
 
 /**
  * Puts the benchmark's engine behind Atrium's real proxy: a tenant, an owner with a
@@ -56,7 +56,7 @@ export async function startAtriumTarget(engine: StartResult, secret: string, ctx
     },
   });
 
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/bench/atrium-proxy-server.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...PROBE_ARGS, ...(process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter(Boolean), "--import", "tsx", "scripts/bench/atrium-proxy-server.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on("line", (l) => {

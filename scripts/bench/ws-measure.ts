@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
 import WebSocket from "ws";
 import type { WsTarget } from "./ws-targets";
 
@@ -111,16 +112,48 @@ export function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
-/** RSS added per idle open connection, measured on the target's process with `n` sockets. */
-export async function idleMemoryPerConnection(t: WsTarget, n: number): Promise<{ perConnBytes: number; opened: number }> {
+/** The target's memory after two full GCs (scripts/bench/mem-probe.mjs preloaded into it), or null. */
+export async function probeMemory(pid: number): Promise<NodeJS.MemoryUsage | null> {
+  const dir = process.env.BENCH_MEM_PROBE_DIR;
+  if (!dir) return null;
+  const file = path.join(dir, `${pid}.json`);
+  rmSync(file, { force: true });
+  process.kill(pid, "SIGUSR2");
+  for (let i = 0; i < 200; i++) {
+    await sleep(50);
+    if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as NodeJS.MemoryUsage;
+  }
+  return null;
+}
+
+export interface IdleMemory {
+  opened: number;
+  /** RSS growth per connection as it stands 1.5 s after opening (garbage included). */
+  rssPerConn: number;
+  /** RSS growth per connection after two full GCs in the target, both readings. */
+  rssAfterGcPerConn: number;
+  /** V8 heap used + external memory growth per connection after two full GCs. */
+  heapPerConn: number;
+}
+
+/** Memory added per idle open connection, measured on the target's process with `n` sockets. */
+export async function idleMemoryPerConnection(t: WsTarget, n: number): Promise<IdleMemory> {
   await sleep(500);
   const before = rssBytes(t.pid);
+  const gc0 = await probeMemory(t.pid);
   const sockets: WebSocket[] = [];
   for (let i = 0; i < n; i += 200) sockets.push(...(await Promise.all(Array.from({ length: Math.min(200, n - i) }, () => open(t)))));
   await sleep(1500);
   const after = rssBytes(t.pid);
+  const gc1 = await probeMemory(t.pid);
   for (const s of sockets) s.terminate();
-  return { perConnBytes: (after - before) / sockets.length, opened: sockets.length };
+  const k = sockets.length;
+  return {
+    opened: k,
+    rssPerConn: (after - before) / k,
+    rssAfterGcPerConn: gc0 && gc1 ? (gc1.rss - gc0.rss) / k : NaN,
+    heapPerConn: gc0 && gc1 ? (gc1.heapUsed + gc1.external - gc0.heapUsed - gc0.external) / k : NaN,
+  };
 }
 
 /** Opens `n` connections and drops them without a close frame; returns RSS/fd before and after settling. */

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 
+/** Node flags for every measured proxy: the same memory probe in each (mem-probe.mjs). */
+export const PROBE_ARGS = ["--expose-gc", "--import", "./scripts/bench/mem-probe.mjs"];
+
 /** A WebSocket endpoint the benchmark can open connections to. */
 export interface WsTarget {
   name: string;
@@ -41,7 +44,7 @@ export async function startChp(enginePort: number, secret: string): Promise<WsTa
   const apiPort = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    ["node_modules/configurable-http-proxy/bin/configurable-http-proxy", "--ip", "127.0.0.1", "--port", String(port), "--api-ip", "127.0.0.1", "--api-port", String(apiPort), "--default-target", `http://127.0.0.1:${enginePort}`, "--log-level", "error"],
+    [...PROBE_ARGS, "node_modules/configurable-http-proxy/bin/configurable-http-proxy", "--ip", "127.0.0.1", "--port", String(port), "--api-ip", "127.0.0.1", "--api-port", String(apiPort), "--default-target", `http://127.0.0.1:${enginePort}`, "--log-level", "error"],
     { stdio: "ignore", env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: "bench" } },
   );
   await waitForPort(port);

@@ -34,6 +34,8 @@ const driver = new ProcessDriver({
   // Large enough for the 1 MiB messages; heartbeat off so idle sockets stay idle.
   engineEnv: { ENGINE_MAX_MESSAGE_BYTES: String(4 * 1024 * 1024), ENGINE_MAX_RESULT_BYTES: String(16 * 1024 * 1024), ENGINE_HEARTBEAT_MS: "600000" },
 });
+// Each measured proxy preloads scripts/bench/mem-probe.mjs and writes its memory here on SIGUSR2.
+process.env.BENCH_MEM_PROBE_DIR = tmp;
 const secret = randomBytes(24).toString("base64url");
 // A 128-bit hex id, like the portal's engine ids: the Atrium target records the engine under it.
 const engineId = randomBytes(16).toString("hex");
@@ -102,9 +104,13 @@ for (const t of targets.filter((x) => x.name !== "direct")) {
       `p99 ${(med(t.name, "p99") / med("direct", "p99")).toFixed(2)}× direct; connects ${(med(t.name, "connect") / med("direct", "connect")).toFixed(2)}× direct`,
   );
 }
-for (const t of targets.filter((x) => x.name !== "direct")) {
+for (const t of targets.filter((x) => x.name !== "direct" && IDLE_CONNS > 0)) {
   const idle = await idleMemoryPerConnection(t, IDLE_CONNS);
-  lines.push(`${t.name}: idle memory per proxied connection at ${idle.opened} connections: ${(idle.perConnBytes / 1024).toFixed(1)} KiB (proxy process RSS)`);
+  const kib = (b: number) => `${(b / 1024).toFixed(1)} KiB`;
+  lines.push(
+    `${t.name}: idle memory per proxied connection at ${idle.opened} connections: ${kib(idle.rssPerConn)} (proxy process RSS); ` +
+      `after full GC: ${kib(idle.rssAfterGcPerConn)} RSS, ${kib(idle.heapPerConn)} V8 heap + external`,
+  );
   const ab = await abandonedConnections(t, ABANDON, 5000);
   lines.push(
     `${t.name}: ${ABANDON} connections abandoned without close: RSS ${(ab.rss0 / 1048576).toFixed(0)} → ${(ab.rss1 / 1048576).toFixed(0)} MiB (${((ab.rss1 / ab.rss0 - 1) * 100).toFixed(0)}%), open fds ${ab.fd0} → ${ab.fd1}`,

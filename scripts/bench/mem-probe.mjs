@@ -1,0 +1,21 @@
+/**
+ * Preloaded (`node --expose-gc --import ./scripts/bench/mem-probe.mjs …`) into each proxy the
+ * WebSocket benchmark measures — Atrium's and CHP alike — so memory can be read the same way
+ * in both: on SIGUSR2, two full garbage collections, then process.memoryUsage() (RSS, V8 heap,
+ * external and ArrayBuffer memory) written as JSON to $BENCH_MEM_PROBE_DIR/<pid>.json.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+const dir = process.env.BENCH_MEM_PROBE_DIR;
+if (dir) {
+  process.on("SIGUSR2", () => {
+    if (typeof globalThis.gc === "function") {
+      globalThis.gc();
+      globalThis.gc();
+    }
+    const file = path.join(dir, `${process.pid}.json`);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(process.memoryUsage()));
+    fs.renameSync(`${file}.tmp`, file);
+  });
+}
