@@ -9,6 +9,7 @@ const ADMIN_LINKS: readonly { path: string; label: string; permission: Permissio
   { path: "admin/users", label: "Users", permission: "users:read" },
   { path: "admin/groups", label: "Groups", permission: "groups:read" },
   { path: "admin/policies", label: "Policies", permission: "policies:read" },
+  { path: "admin/sso", label: "Single sign-on", permission: "sso:read" },
   { path: "admin/sessions", label: "Sessions", permission: "sessions:read" },
   { path: "admin/api-keys", label: "API keys", permission: "apiKeys:read" },
   { path: "admin/audit", label: "Audit log", permission: "audit:read" },

@@ -4,7 +4,10 @@ import { notFound, redirect } from "next/navigation";
 import { StatusMessage } from "@/app/_components/alert";
 import { CenteredCard } from "@/app/_components/centered-card";
 import { PasswordSignInForm } from "@/app/_components/password-sign-in-form";
+import { buttonClasses } from "@/app/_components/button";
 import { currentSession } from "@/lib/auth/current-session";
+import { db } from "@/lib/db/client";
+import { spEndpoints } from "@/lib/saml/connection";
 import { findTenantBySlug } from "@/lib/tenancy/find-tenant-by-slug";
 
 export const metadata: Metadata = { title: "Sign in · Atrium" };
@@ -28,8 +31,21 @@ export default async function TenantSignInPage({
   const session = await currentSession();
   if (session?.kind === "user" && session.tenantSlug === tenant.slug) redirect(`/t/${encodeURIComponent(tenant.slug)}/app`);
 
+  const sso = await db().ssoConnection.findUnique({ where: { tenantId: tenant.id }, select: { enabled: true, requireSso: true } });
+  const ssoEnabled = !!sso?.enabled;
+  const ssoRequired = ssoEnabled && !!sso?.requireSso;
+
   const notice =
     first(query.ended) === "1" ? "Your session has ended. Please sign in again." : first(query.signedout) === "1" ? "You have signed out." : null;
+
+  const passwordForm = (
+    <PasswordSignInForm
+      provider="tenant-password"
+      tenant={tenant.slug}
+      initialEmail={(first(query.email) ?? "").slice(0, 320)}
+      destination={`/t/${encodeURIComponent(tenant.slug)}/app`}
+    />
+  );
 
   return (
     <CenteredCard
@@ -41,13 +57,27 @@ export default async function TenantSignInPage({
       }
     >
       {notice ? <StatusMessage className="mb-4">{notice}</StatusMessage> : null}
-      <PasswordSignInForm
-        provider="tenant-password"
-        tenant={tenant.slug}
-        initialEmail={(first(query.email) ?? "").slice(0, 320)}
-        destination={`/t/${encodeURIComponent(tenant.slug)}/app`}
-      />
-      <p className="mt-4 text-xs text-slate-500">Forgot your password? Ask your administrator for a set-password link.</p>
+      {ssoEnabled ? (
+        <div className="mb-6 space-y-2">
+          <a href={spEndpoints(tenant.slug).loginUrl} className={`${buttonClasses("primary")} w-full`}>
+            Sign in with SSO
+          </a>
+          <p className="text-center text-xs text-slate-500">Uses your company account at {tenant.name}&apos;s identity provider.</p>
+        </div>
+      ) : null}
+      {ssoRequired ? (
+        <details className="rounded-lg border border-slate-200 px-4 py-3">
+          <summary className="cursor-pointer text-sm font-medium text-slate-700">Administrator sign-in</summary>
+          <p className="mt-2 mb-4 text-xs text-slate-500">Only for break-glass administrators while single sign-on is unavailable.</p>
+          {passwordForm}
+        </details>
+      ) : (
+        <>
+          {ssoEnabled ? <p className="mb-4 text-center text-xs font-medium tracking-wide text-slate-400 uppercase">or with your password</p> : null}
+          {passwordForm}
+          <p className="mt-4 text-xs text-slate-500">Forgot your password? Ask your administrator for a set-password link.</p>
+        </>
+      )}
     </CenteredCard>
   );
 }
