@@ -6,21 +6,12 @@ import { Button } from "@/app/_components/button";
 
 /**
  * Ends this session through next-auth, then shows the right sign-in page. A SAML session signs out through
- * Single Logout instead: a same-origin form POST (with the CSRF token) to /api/saml/<slug>/slo, which ends the
- * session and sends the browser on to the IdP.
+ * Single Logout instead: a same-origin POST (with the CSRF token) to /api/saml/<slug>/slo ends the session and
+ * answers where to go next (the IdP's logout URL); the browser then navigates there itself, because the CSP's
+ * form-action 'self' would block a form submission that redirects to the IdP.
  */
 export function SignOutButton({ afterSignOut, samlLogout }: { afterSignOut: string; samlLogout?: { action: string; csrfToken: string } }) {
   const [busy, setBusy] = useState(false);
-  if (samlLogout) {
-    return (
-      <form method="post" action={samlLogout.action} onSubmit={() => setBusy(true)}>
-        <input type="hidden" name="csrf" value={samlLogout.csrfToken} />
-        <Button type="submit" variant="secondary" size="sm" disabled={busy}>
-          Sign out
-        </Button>
-      </form>
-    );
-  }
   return (
     <Button
       variant="secondary"
@@ -28,10 +19,21 @@ export function SignOutButton({ afterSignOut, samlLogout }: { afterSignOut: stri
       disabled={busy}
       onClick={async () => {
         setBusy(true);
+        let next = afterSignOut;
         try {
-          await signOut({ redirect: false });
+          if (samlLogout) {
+            const res = await fetch(samlLogout.action, {
+              method: "POST",
+              headers: { accept: "application/json", "content-type": "application/x-www-form-urlencoded" },
+              body: new URLSearchParams({ csrf: samlLogout.csrfToken }).toString(),
+            });
+            const body = (await res.json().catch(() => null)) as { location?: string } | null;
+            if (res.ok && body?.location) next = body.location;
+          } else {
+            await signOut({ redirect: false });
+          }
         } finally {
-          window.location.assign(afterSignOut);
+          window.location.assign(next);
         }
       }}
     >

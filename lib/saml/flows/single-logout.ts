@@ -18,7 +18,7 @@ import { redirect303, ssoFailure } from "./sso-failure";
 /**
  * Single Logout, both ways (HTTP-Redirect binding towards and from the IdP).
  *
- * SP-initiated (POST /api/saml/<slug>/slo from the Sign out button, same origin + CSRF token): the Atrium session
+ * SP-initiated (POST /api/saml/<slug>/slo from the Sign out button, same origin + CSRF token; JSON {location} when asked): the Atrium session
  * ends first (endSession also closes its workspace sockets on every replica), then the browser goes to the IdP
  * with a signed LogoutRequest (NameID + SessionIndex of that session) when the IdP has an SLO URL. The IdP's
  * LogoutResponse comes back to GET …/slo: its InResponseTo must be a logout request we sent (one-time, Redis),
@@ -41,10 +41,15 @@ function signedOutUrl(slug: string): string {
 
 /** POST /api/saml/<slug>/slo: the signed-in user's "Sign out". */
 export async function startSpLogout(req: Request, slug: string, meta: RequestMeta, cookies: Map<string, string>): Promise<Response> {
+  // The page's Sign out button asks for JSON and navigates itself: the CSP's form-action 'self' would block a
+  // form submission that redirects on to the IdP's origin. A plain form POST still gets the 303.
+  const wantsJson = /application\/json/i.test(req.headers.get("accept") ?? "");
+  const redirect = (location: string, headers: Record<string, string> = {}) =>
+    wantsJson ? Response.json({ location }, { headers: { "cache-control": "no-store", ...headers } }) : redirect303(location, headers);
   const cookie = cookies.get(sessionCookieName());
   const session = cookie ? await resolveSession(cookie, meta, { touch: false }) : null;
   const form = /^application\/x-www-form-urlencoded\b/i.test(req.headers.get("content-type") ?? "") ? new URLSearchParams((await req.text()).slice(0, 4096)) : new URLSearchParams();
-  if (!session || session.kind !== "user") return redirect303(signedOutUrl(SLUG.test(slug) ? slug : "_"), { "set-cookie": clearSessionCookieHeader() });
+  if (!session || session.kind !== "user") return redirect(signedOutUrl(SLUG.test(slug) ? slug : "_"), { "set-cookie": clearSessionCookieHeader() });
   if (requestOrigin(req.headers) !== "same" || !csrfTokenValid(session.sessionId, form.get("csrf"))) {
     await recordAuditEvent({
       tenantId: session.tenantId,
@@ -61,14 +66,14 @@ export async function startSpLogout(req: Request, slug: string, meta: RequestMet
   await endSession(session.sessionId, "signed_out", meta, { type: "user", id: session.userId, label: session.email });
   const clear = { "set-cookie": clearSessionCookieHeader() };
   const conn = await loadSsoConnectionBySlug(session.tenantSlug);
-  if (!conn || !conn.idp.sloUrl || row?.authMethod !== "saml" || !row.ssoNameId) return redirect303(signedOutUrl(session.tenantSlug), clear);
+  if (!conn || !conn.idp.sloUrl || row?.authMethod !== "saml" || !row.ssoNameId) return redirect(signedOutUrl(session.tenantSlug), clear);
 
   const id = newSamlMessageId();
   await redis().set(pendingLogoutKey(conn.tenantId, id), "1", "EX", LOGOUT_TTL_SECONDS);
   const user = { issuer: conn.sp.entityId, nameID: row.ssoNameId, nameIDFormat: row.ssoNameIdFormat ?? "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified", sessionIndex: row.ssoSessionIndex ?? undefined } as Profile;
   const location = await spSamlClient(conn, id, { sign: true }).getLogoutUrlAsync(user, "", {});
   await recordAuditEvent({ tenantId: conn.tenantId, actor: { type: "user", id: session.userId, label: session.email }, action: "auth.sso_logout", meta, metadata: { direction: "sp", idpEntityId: conn.idp.entityId, requestId: id } });
-  return redirect303(location, clear);
+  return redirect(location, clear);
 }
 
 /** GET /api/saml/<slug>/slo?SAMLRequest|SAMLResponse=…: messages from the IdP. */
