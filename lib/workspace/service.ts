@@ -423,8 +423,11 @@ export class WorkspaceService {
       const maxAgeCut = new Date(Date.now() - this.c.ENGINE_MAX_AGE_SECONDS * 1000);
       const old = await db().engine.findMany({ where: { status: { in: [...LIVE] }, startedAt: { lt: maxAgeCut }, driver: this.driver.name }, select: { id: true } });
       for (const e of old) await this.stopEngine(e.id, "reached its maximum age", 4404);
+      // Starts in flight here (queued or starting) say so every second: another replica's sweeper
+      // must not take a long wait in the spawn queue for a start abandoned by a dead replica.
+      if (this.flights.size) await db().engine.updateMany({ where: { id: { in: [...this.flights.keys()] }, status: "starting" }, data: { lastActivityAt: new Date() } });
       const staleCut = new Date(Date.now() - (this.c.ENGINE_START_TIMEOUT_SECONDS + 30) * 1000);
-      const stale = await db().engine.findMany({ where: { status: "starting", startedAt: { lt: staleCut }, driver: this.driver.name }, select: { id: true } });
+      const stale = await db().engine.findMany({ where: { status: "starting", lastActivityAt: { lt: staleCut }, driver: this.driver.name }, select: { id: true } });
       for (const e of stale) if (!this.flights.has(e.id)) await this.markFailed(e.id, "the start was abandoned");
       if (Date.now() - this.lastPoll >= 2000) {
         this.lastPoll = Date.now();
