@@ -482,6 +482,14 @@ const NO_TENANT_DATA: Record<string, string> = {
   "POST /api/me/sign-out-everywhere": "self: the caller's own sessions",
   "GET /api/operator/tenants": "operator console: refused to tenant users (checked below)",
   "POST /api/operator/tenants": "operator console: refused to tenant users (checked below)",
+  // SAML endpoints: addressed by the tenant slug in the URL (public by design), authenticated by signed SAML
+  // messages checked against that tenant's own connection; covered in tests/integration/saml/flows.test.ts.
+  "GET /api/saml/[slug]/login": "public: starts an SP-initiated sign-in at the tenant's IdP (test mode needs that tenant's admin session)",
+  "POST /api/saml/[slug]/acs": "SAML ACS: a response signed by the tenant's own IdP; refusals go to the error page",
+  "GET /api/saml/[slug]/acs": "completes a sign-in with a one-time 256-bit code from the ACS",
+  "GET /api/saml/[slug]/slo": "SAML SLO: logout messages from the tenant's own IdP",
+  "POST /api/saml/[slug]/slo": "self: ends the caller's own session (CSRF-checked)",
+  "GET /api/saml/[slug]/metadata": "public: the tenant's SP metadata (certificates only)",
 };
 
 const API_DIR = path.resolve(import.meta.dirname, "../../app/api");
