@@ -39,7 +39,13 @@ const CLOSE_GRACE_MS = 2000;
 /** An engine ping unanswered this long when the engine drops us: the browser is the one gone. */
 const DEAD_CLIENT_MS = 2000;
 
+/**
+ * One proxied connection. Everything a connection keeps lives here: its listeners are
+ * functions shared by all connections (they find their Conn on the socket, `kConn`), so a
+ * connection costs no closures, no contexts and no timers while it is open and idle.
+ */
 interface Conn {
+  registry: ProxyRegistry;
   client: Duplex;
   upstream: net.Socket | null;
   sessionId: string;
@@ -48,7 +54,14 @@ interface Conn {
   tenantId: string;
   userId: string;
   token: string;
+  /** The browser's Sec-WebSocket-Key, until the browser has its 101. */
   key: string;
+  /** The upstream upgrade request (it carries the engine secret): dropped once written. */
+  request: string | null;
+  /** Engine handshake bytes received so far (until the 101 is complete). */
+  response: Buffer | null;
+  /** Bytes the browser sent after its upgrade request, until the splice forwards them. */
+  head: Buffer | null;
   /** We are ending the connection (a close frame is sent or waiting for a frame boundary). */
   closing: boolean;
   /** The close frame still to send, once engine → client bytes are at a frame boundary. */
@@ -67,12 +80,21 @@ interface Conn {
   engineCode: number;
   /** A refusal found by the scanners: [code, reason]. */
   verdict: [number, string] | null;
-  down: FrameScanner | null;
-  up: FrameScanner | null;
+  down: FrameScanner<Conn> | null;
+  up: FrameScanner<Conn> | null;
+  /** The engine handshake's deadline (only until the splice starts). */
+  handshakeTimer: NodeJS.Timeout | null;
+  /** The closing handshake's deadline. */
   timer: NodeJS.Timeout | null;
   /** When this socket last counted as activity (ms). */
   lastActivity: number;
 }
+
+/** Where a socket's Conn is kept, for the shared listeners. */
+const kConn = Symbol("atrium.proxy.conn");
+type Tagged = Duplex & { [kConn]?: Conn };
+
+function noop(): void {}
 
 function refuse(socket: Duplex, status: number, text: string): void {
   const body = JSON.stringify({ error: { message: text } });
@@ -124,7 +146,7 @@ export class ProxyRegistry {
     const url = new URL(req.url ?? "/", "http://localhost");
     const m = WS_PATH.exec(url.pathname);
     if (!m) return false;
-    socket.on("error", () => undefined);
+    socket.on("error", onClientError);
     this.upgrade(req, socket, head, m[1]!).catch((err: unknown) => {
       log().error({ err }, "websocket upgrade failed");
       if (socket.writable) refuse(socket, 500, "Internal Server Error");
@@ -189,6 +211,7 @@ export class ProxyRegistry {
     }
     if (socket.destroyed) return;
     const conn: Conn = {
+      registry: this,
       client: socket,
       upstream: null,
       sessionId: grant.sessionId,
@@ -198,6 +221,9 @@ export class ProxyRegistry {
       userId: grant.userId,
       token,
       key: key.trim(),
+      request: null,
+      response: null,
+      head: head.length ? head : null,
       closing: false,
       pendingClose: null,
       accepted: false,
@@ -209,12 +235,14 @@ export class ProxyRegistry {
       verdict: null,
       down: null,
       up: null,
+      handshakeTimer: null,
       timer: null,
       lastActivity: 0,
     };
     this.register(conn);
-    socket.on("close", () => this.destroy(conn));
-    this.connect(conn, req, head, grant.host, grant.port, grant.secret);
+    (socket as Tagged)[kConn] = conn;
+    socket.on("close", onClientClose);
+    this.connect(conn, req, grant.host, grant.port, grant.secret);
   }
 
   private async mayOpen(s: UserSession | { tenantId: string; userId: string; role: UserSession["role"] }, appId: string): Promise<boolean> {
@@ -222,116 +250,118 @@ export class ProxyRegistry {
   }
 
   /** Raw TCP to the engine, its upgrade with the engine secret, then the splice. */
-  private connect(conn: Conn, req: IncomingMessage, head: Buffer, host: string, port: number, secret: string): void {
+  private connect(conn: Conn, req: IncomingMessage, host: string, port: number, secret: string): void {
     const upstream = net.connect({ host, port });
+    (upstream as Tagged)[kConn] = conn;
     conn.upstream = upstream;
     upstream.setNoDelay(true);
     const h = req.headers;
     let request = `GET /ws HTTP/1.1\r\nHost: ${host.includes(":") ? `[${host}]` : host}:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n`;
     request += `Sec-WebSocket-Key: ${conn.key}\r\nSec-WebSocket-Version: ${String(h["sec-websocket-version"])}\r\n`;
     if (typeof h["sec-websocket-protocol"] === "string") request += `Sec-WebSocket-Protocol: ${h["sec-websocket-protocol"]}\r\n`;
-    request += `Authorization: Bearer ${secret}\r\n\r\n`;
-
-    let response: Buffer | null = null;
-    const timer = setTimeout(() => fail(), HANDSHAKE_TIMEOUT_MS);
-    const fail = () => {
-      clearTimeout(timer);
-      upstream.removeListener("data", onData);
-      if (conn.spliced || conn.lost) return;
-      this.engineGone(conn);
-    };
-    const onData = (chunk: Buffer) => {
-      response = response ? Buffer.concat([response, chunk]) : chunk;
-      const end = response.indexOf("\r\n\r\n");
-      if (end < 0) {
-        if (response.length > 16 * 1024) fail();
-        return;
-      }
-      clearTimeout(timer);
-      upstream.removeListener("data", onData);
-      const headText = response.subarray(0, end + 4);
-      const rest = response.subarray(end + 4);
-      response = null;
-      if (!/^HTTP\/1\.1 101 /.test(headText.toString("latin1", 0, 13))) return fail();
-      if (conn.closing) return; // ended while the engine answered: our own 101 and close frame went out
-      conn.accepted = true;
-      conn.client.write(headText);
-      this.splice(conn, head, rest);
-    };
-    upstream.on("connect", () => upstream.write(request));
-    upstream.on("data", onData);
-    upstream.on("error", () => undefined);
-    upstream.on("close", () => (conn.spliced ? this.engineGone(conn) : fail()));
+    conn.request = `${request}Authorization: Bearer ${secret}\r\n\r\n`;
+    conn.handshakeTimer = setTimeout(onHandshakeTimeout, HANDSHAKE_TIMEOUT_MS, conn);
+    upstream.on("connect", onUpstreamConnect);
+    upstream.on("data", onUpstreamHandshake);
+    upstream.on("error", noop);
+    upstream.on("close", onUpstreamClose);
   }
 
-  private splice(conn: Conn, head: Buffer, rest: Buffer): void {
+  /** The engine's handshake did not complete (timeout, refusal, connection lost). */
+  handshakeFailed(conn: Conn): void {
+    if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
+    conn.handshakeTimer = null;
+    conn.response = null;
+    conn.upstream?.removeListener("data", onUpstreamHandshake);
+    if (conn.spliced || conn.lost) return;
+    this.engineGone(conn);
+  }
+
+  /** Engine bytes before the splice: its 101 (possibly in pieces), maybe followed by frames. */
+  upstreamHandshake(conn: Conn, chunk: Buffer): void {
+    const response = conn.response ? Buffer.concat([conn.response, chunk]) : chunk;
+    const end = response.indexOf("\r\n\r\n");
+    if (end < 0) {
+      conn.response = response;
+      if (response.length > 16 * 1024) this.handshakeFailed(conn);
+      return;
+    }
+    if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
+    conn.handshakeTimer = null;
+    conn.response = null;
+    conn.upstream!.removeListener("data", onUpstreamHandshake);
+    const headText = response.subarray(0, end + 4);
+    if (!/^HTTP\/1\.1 101 /.test(headText.toString("latin1", 0, 13))) return this.handshakeFailed(conn);
+    if (conn.closing) return; // ended while the engine answered: our own 101 and close frame went out
+    conn.accepted = true;
+    conn.key = "";
+    conn.client.write(headText);
+    this.splice(conn, response.subarray(end + 4));
+  }
+
+  private splice(conn: Conn, rest: Buffer): void {
     const client = conn.client;
     const upstream = conn.upstream!;
     conn.spliced = true;
     (client as net.Socket).setNoDelay?.(true);
     (client as net.Socket).setTimeout?.(0);
-    const max = this.c.WS_MAX_MESSAGE_BYTES;
-
-    // Browser → engine: masked frames only, no extensions, size cap; data frames are activity.
-    conn.down = new FrameScanner((f: FrameHeader) => {
-      if (f.rsv !== 0 || !f.masked || (f.opcode > 2 && f.opcode < 8) || f.opcode > 10 || (f.opcode >= 8 && (!f.fin || f.length > 125))) {
-        conn.verdict = [1002, "protocol error"];
-        return false;
-      }
-      if (f.opcode < 8) {
-        if (f.messageBytes > max) {
-          conn.verdict = [1009, "message too large"];
-          return false;
-        }
-        this.activity(conn);
-      } else if (f.opcode === OP_PONG) conn.pingAt = 0;
-      else if (f.opcode === OP_CLOSE) conn.clientClosing = true;
-      return true;
-    });
-    // Engine → browser: the same cap; the engine's own close frame is translated, not relayed.
-    conn.up = new FrameScanner(
-      (f: FrameHeader) => {
-        if (conn.closing) return false; // our close frame goes in at this boundary
-        if (f.opcode < 8 && f.messageBytes > max) {
-          conn.verdict = [1009, "message too large"];
-          return false;
-        }
-        if (f.opcode === OP_PING) {
-          if (!conn.pingAt) conn.pingAt = Date.now();
-        } else if (f.opcode === OP_CLOSE && !conn.clientClosing) return false;
-        return true;
-      },
-      (opcode, payload) => {
-        if (opcode === OP_CLOSE && !conn.clientClosing && !conn.engineCode) conn.engineCode = closeCode(payload);
-      },
-    );
-
-    const hwm = this.c.WS_HIGH_WATER_BYTES;
-    client.on("data", (chunk: Buffer) => this.fromClient(conn, chunk, hwm));
-    upstream.on("data", (chunk: Buffer) => this.fromEngine(conn, chunk, hwm));
-    upstream.on("drain", () => {
-      if (!conn.closing) client.resume();
-    });
-    client.on("drain", () => upstream.resume());
-    client.on("end", () => this.destroy(conn));
-    client.on("error", () => this.destroy(conn));
-    if (rest.length) this.fromEngine(conn, rest, hwm);
-    if (head.length) this.fromClient(conn, head, hwm);
+    conn.down = new FrameScanner(onClientFrame, null, conn);
+    conn.up = new FrameScanner(onEngineFrame, onEngineControl, conn);
+    client.on("data", onClientData);
+    upstream.on("data", onEngineData);
+    upstream.on("drain", onUpstreamDrain);
+    client.on("drain", onClientDrain);
+    client.on("end", onClientEnd);
+    if (rest.length) this.fromEngine(conn, rest);
+    const head = conn.head;
+    conn.head = null;
+    if (head) this.fromClient(conn, head);
     client.resume();
   }
 
-  private fromClient(conn: Conn, chunk: Buffer, hwm: number): void {
+  /** Browser → engine: masked frames only, no extensions, size cap; data frames are activity. */
+  clientFrame(f: FrameHeader, conn: Conn): boolean {
+    if (f.rsv !== 0 || !f.masked || (f.opcode > 2 && f.opcode < 8) || f.opcode > 10 || (f.opcode >= 8 && (!f.fin || f.length > 125))) {
+      conn.verdict = [1002, "protocol error"];
+      return false;
+    }
+    if (f.opcode < 8) {
+      if (f.messageBytes > this.c.WS_MAX_MESSAGE_BYTES) {
+        conn.verdict = [1009, "message too large"];
+        return false;
+      }
+      this.activity(conn);
+    } else if (f.opcode === OP_PONG) conn.pingAt = 0;
+    else if (f.opcode === OP_CLOSE) conn.clientClosing = true;
+    return true;
+  }
+
+  /** Engine → browser: the same cap; the engine's own close frame is translated, not relayed. */
+  engineFrame(f: FrameHeader, conn: Conn): boolean {
+    if (conn.closing) return false; // our close frame goes in at this boundary
+    if (f.opcode < 8 && f.messageBytes > this.c.WS_MAX_MESSAGE_BYTES) {
+      conn.verdict = [1009, "message too large"];
+      return false;
+    }
+    if (f.opcode === OP_PING) {
+      if (!conn.pingAt) conn.pingAt = Date.now();
+    } else if (f.opcode === OP_CLOSE && !conn.clientClosing) return false;
+    return true;
+  }
+
+  fromClient(conn: Conn, chunk: Buffer): void {
     if (conn.closing || conn.lost) return; // e.g. the browser's reply to our close frame
     const up = conn.upstream!;
-    const n = conn.down!.scan(chunk);
-    const held = conn.down!.flush;
+    const scanner = conn.down!;
+    const n = scanner.scan(chunk);
+    const held = scanner.flush;
     if (held) up.write(held);
     if (n > 0) up.write(n === chunk.length ? chunk : chunk.subarray(0, n));
     if (conn.verdict) return this.close(conn, conn.verdict[0], conn.verdict[1]);
-    if (up.writableLength > hwm) conn.client.pause();
+    if (up.writableLength > this.c.WS_HIGH_WATER_BYTES) conn.client.pause();
   }
 
-  private fromEngine(conn: Conn, chunk: Buffer, hwm: number): void {
+  fromEngine(conn: Conn, chunk: Buffer): void {
     if (conn.lost || (conn.closing && !conn.pendingClose)) return;
     const scanner = conn.up!;
     const n = scanner.scan(chunk);
@@ -345,11 +375,11 @@ export class ProxyRegistry {
     }
     if (conn.verdict) return this.close(conn, conn.verdict[0], conn.verdict[1]);
     if (conn.engineCode) return this.engineGone(conn);
-    if (client.writableLength > hwm) conn.upstream!.pause();
+    if (client.writableLength > this.c.WS_HIGH_WATER_BYTES) conn.upstream!.pause();
   }
 
   /** The engine side ended (close frame, FIN, error, failed handshake): close the browser accordingly. */
-  private engineGone(conn: Conn): void {
+  engineGone(conn: Conn): void {
     if (conn.lost || conn.closing) return;
     conn.lost = true;
     conn.upstream?.destroy();
@@ -357,7 +387,7 @@ export class ProxyRegistry {
       // The browser's own closing handshake: the engine answered (through the splice) and ended.
       this.unregister(conn);
       conn.client.end();
-      conn.timer = setTimeout(() => conn.client.destroy(), CLOSE_GRACE_MS).unref();
+      conn.timer = setTimeout(onGraceOver, CLOSE_GRACE_MS, conn).unref();
       return;
     }
     if (conn.engineCode === 1009) return this.close(conn, 1009, "message too large");
@@ -442,7 +472,9 @@ export class ProxyRegistry {
     conn.client.pause();
     const frame = closeFrame(code, reason);
     // A browser that does not finish the closing handshake (or an engine frame that never ends) is cut off.
-    conn.timer = setTimeout(() => this.destroy(conn), CLOSE_GRACE_MS).unref();
+    if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
+    conn.handshakeTimer = null;
+    conn.timer = setTimeout(onGraceOver, CLOSE_GRACE_MS, conn).unref();
     if (!conn.accepted) {
       // The browser has no 101 yet (the engine failed or the connection ended mid-handshake): give it ours.
       conn.accepted = true;
@@ -465,12 +497,15 @@ export class ProxyRegistry {
   }
 
   /** Cut everything at once (no close frame). Idempotent. */
-  private destroy(conn: Conn): void {
+  destroy(conn: Conn): void {
     conn.closing = true;
     conn.pendingClose = null;
     this.unregister(conn);
     if (conn.timer) clearTimeout(conn.timer);
-    conn.timer = null;
+    if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
+    conn.timer = conn.handshakeTimer = null;
+    conn.request = null;
+    conn.response = conn.head = null;
     conn.upstream?.destroy();
     conn.client.destroy();
   }
@@ -501,4 +536,80 @@ export class ProxyRegistry {
       }
     }
   }
+}
+
+// Listeners and timer callbacks shared by every connection: `this` is the socket, whose Conn is at kConn.
+
+function onClientError(this: Tagged): void {
+  const conn = this[kConn];
+  if (conn?.spliced) conn.registry.destroy(conn);
+}
+
+function onClientClose(this: Tagged): void {
+  const conn = this[kConn];
+  if (conn) conn.registry.destroy(conn);
+}
+
+function onClientEnd(this: Tagged): void {
+  const conn = this[kConn];
+  if (conn) conn.registry.destroy(conn);
+}
+
+function onClientData(this: Tagged, chunk: Buffer): void {
+  const conn = this[kConn]!;
+  conn.registry.fromClient(conn, chunk);
+}
+
+function onClientDrain(this: Tagged): void {
+  this[kConn]!.upstream?.resume();
+}
+
+function onUpstreamConnect(this: net.Socket & Tagged): void {
+  const conn = this[kConn]!;
+  const request = conn.request;
+  conn.request = null;
+  if (request) this.write(request);
+}
+
+function onUpstreamHandshake(this: Tagged, chunk: Buffer): void {
+  const conn = this[kConn]!;
+  conn.registry.upstreamHandshake(conn, chunk);
+}
+
+function onUpstreamClose(this: Tagged): void {
+  const conn = this[kConn]!;
+  if (conn.spliced) conn.registry.engineGone(conn);
+  else conn.registry.handshakeFailed(conn);
+}
+
+function onEngineData(this: Tagged, chunk: Buffer): void {
+  const conn = this[kConn]!;
+  conn.registry.fromEngine(conn, chunk);
+}
+
+function onUpstreamDrain(this: Tagged): void {
+  const conn = this[kConn]!;
+  if (!conn.closing) conn.client.resume();
+}
+
+function onHandshakeTimeout(conn: Conn): void {
+  conn.handshakeTimer = null;
+  conn.registry.handshakeFailed(conn);
+}
+
+function onGraceOver(conn: Conn): void {
+  conn.timer = null;
+  conn.registry.destroy(conn);
+}
+
+function onClientFrame(f: FrameHeader, conn: Conn): boolean {
+  return conn.registry.clientFrame(f, conn);
+}
+
+function onEngineFrame(f: FrameHeader, conn: Conn): boolean {
+  return conn.registry.engineFrame(f, conn);
+}
+
+function onEngineControl(opcode: number, payload: Buffer, conn: Conn): void {
+  if (opcode === OP_CLOSE && !conn.clientClosing && !conn.engineCode) conn.engineCode = closeCode(payload);
 }

@@ -32,15 +32,24 @@ export interface FrameHeader {
   messageBytes: number;
 }
 
-export type OnFrame = (h: FrameHeader) => boolean;
-export type OnControl = (opcode: number, payload: Buffer) => void;
+/**
+ * Called for each frame header before any byte of the frame is forwarded. `h` is one object
+ * reused for every frame of every scanner (no allocation per frame): read it, don't keep it.
+ * `ctx` is what the scanner was built with, so callers can share one function among all
+ * connections instead of a closure each.
+ */
+export type OnFrame<C = undefined> = (h: FrameHeader, ctx: C) => boolean;
+export type OnControl<C = undefined> = (opcode: number, payload: Buffer, ctx: C) => void;
+
+/** The one header object handed to every onFrame (scan is synchronous and never re-entered). */
+const header: FrameHeader = { fin: false, rsv: 0, opcode: 0, masked: false, length: 0, messageBytes: 0 };
 
 function headerSize(b1: number): number {
   const len7 = b1 & 0x7f;
   return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
 }
 
-export class FrameScanner {
+export class FrameScanner<C = undefined> {
   /** Held-back header bytes to write before this chunk's forwardable bytes (set by scan). */
   flush: Buffer | null = null;
   private hdr: Buffer | null = null;
@@ -54,8 +63,9 @@ export class FrameScanner {
   private ctlMask: Buffer | null = null;
 
   constructor(
-    private readonly onFrame: OnFrame,
-    private readonly onControl?: OnControl,
+    private readonly onFrame: OnFrame<C>,
+    private readonly onControl?: OnControl<C> | null,
+    private readonly ctx?: C,
   ) {}
 
   /** True when everything forwarded so far ends exactly on a frame boundary. */
@@ -140,7 +150,13 @@ export class FrameScanner {
       const opcode = b0 & 0x0f;
       if (opcode < 8) this.message = opcode === OP_CONTINUATION ? this.message + length : length;
       if (this.open) {
-        const ok = this.onFrame({ fin: (b0 & 0x80) !== 0, rsv: b0 & 0x70, opcode, masked, length, messageBytes: opcode < 8 ? this.message : 0 });
+        header.fin = (b0 & 0x80) !== 0;
+        header.rsv = b0 & 0x70;
+        header.opcode = opcode;
+        header.masked = masked;
+        header.length = length;
+        header.messageBytes = opcode < 8 ? this.message : 0;
+        const ok = this.onFrame(header, this.ctx as C);
         if (!ok) {
           this.open = false;
           out = start < 0 ? 0 : start;
@@ -173,7 +189,7 @@ export class FrameScanner {
     const payload = this.ctl!;
     this.ctl = null;
     this.ctlMask = null;
-    this.onControl?.(this.ctlOp, payload);
+    this.onControl?.(this.ctlOp, payload, this.ctx as C);
   }
 }
 

@@ -43,7 +43,7 @@ describe("FrameScanner", () => {
       const seen: FrameHeader[] = [];
       const controls: [number, string][] = [];
       const s = new FrameScanner(
-        (h) => (seen.push(h), true),
+        (h) => (seen.push({ ...h }), true), // the header object is reused: copy it
         (op, p) => controls.push([op, p.toString("hex")]),
       );
       expect(feed(s, stream, step).equals(stream)).toBe(true);
@@ -85,6 +85,17 @@ describe("FrameScanner", () => {
     expect(s.atBoundary).toBe(false);
     expect(s.scan(f.subarray(500))).toBe(f.length - 500);
     expect(s.atBoundary).toBe(true);
+  });
+
+  it("hands each callback the scanner's context, so one function can serve every connection", () => {
+    const ctx = { frames: 0, controls: 0 };
+    const s = new FrameScanner<typeof ctx>(
+      (_h, c) => (c.frames++, true),
+      (_op, _p, c) => c.controls++,
+      ctx,
+    );
+    s.scan(Buffer.concat([frame(1, Buffer.from("a")), frame(9, Buffer.from("p"))]));
+    expect(ctx).toEqual({ frames: 2, controls: 1 });
   });
 
   it("reports 64-bit lengths beyond a cap without reading the payload", () => {
