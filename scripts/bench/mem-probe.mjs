@@ -6,6 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import v8 from "node:v8";
 
 const dir = process.env.BENCH_MEM_PROBE_DIR;
 if (dir) {
@@ -16,6 +17,8 @@ if (dir) {
     }
     const file = path.join(dir, `${process.pid}.json`);
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(process.memoryUsage()));
+    // BENCH_HEAP_SNAPSHOT=1: also a V8 heap snapshot per reading, to see what a connection keeps.
+    if (process.env.BENCH_HEAP_SNAPSHOT) v8.writeHeapSnapshot(path.join(dir, `${process.pid}-${Date.now()}.heapsnapshot`));
     fs.renameSync(`${file}.tmp`, file);
   });
 }

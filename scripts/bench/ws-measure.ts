@@ -158,7 +158,13 @@ export async function idleMemoryPerConnection(t: WsTarget, n: number): Promise<I
 
 /** Opens `n` connections and drops them without a close frame; returns RSS/fd before and after settling. */
 export async function abandonedConnections(t: WsTarget, n: number, settleMs: number) {
-  await sleep(500);
+  // Let the sockets of an earlier measurement finish closing: the baseline is a settled process.
+  for (let last = openFds(t.pid), i = 0; i < 30; i++) {
+    await sleep(500);
+    const now = openFds(t.pid);
+    if (now >= last) break;
+    last = now;
+  }
   const rss0 = rssBytes(t.pid);
   const fd0 = openFds(t.pid);
   for (let i = 0; i < n; i += 250) {

@@ -21,7 +21,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const IDLE_CONNS = Number(process.env.BENCH_IDLE_CONNS ?? 5000);
 const ABANDON = Number(process.env.BENCH_ABANDON ?? 20000);
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** BENCH_ONLY=msgs,big,rtt,connect runs only those (e.g. for a --cpu-prof of one path); memory needs BENCH_IDLE_CONNS. */
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
+const want = (k: string) => !ONLY || ONLY.includes(k);
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : NaN);
 const q = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 const installationId = `benchws-${randomBytes(4).toString("hex")}`;
@@ -35,7 +38,7 @@ const driver = new ProcessDriver({
   engineEnv: { ENGINE_MAX_MESSAGE_BYTES: String(4 * 1024 * 1024), ENGINE_MAX_RESULT_BYTES: String(16 * 1024 * 1024), ENGINE_HEARTBEAT_MS: "600000" },
 });
 // Each measured proxy preloads scripts/bench/mem-probe.mjs and writes its memory here on SIGUSR2.
-process.env.BENCH_MEM_PROBE_DIR = tmp;
+process.env.BENCH_MEM_PROBE_DIR = process.env.BENCH_MEM_PROBE_DIR ?? tmp;
 const secret = randomBytes(24).toString("base64url");
 // A 128-bit hex id, like the portal's engine ids: the Atrium target records the engine under it.
 const engineId = randomBytes(16).toString("hex");
@@ -80,12 +83,14 @@ for (let run = 0; run < RUNS; run++) {
   for (const t of targets) {
     const r = results[t.name]!;
     const rec = (k: string, v: number) => ((r[`${k}#${run}`] = v), v);
-    rec("msgs", await messageRate(t, 50, SECONDS));
-    rec("big", await bigMessageThroughput(t, SECONDS));
-    const rtt = await roundTrips(t, 3000);
-    rec("p50", q(rtt, 0.5));
-    rec("p99", q(rtt, 0.99));
-    rec("connect", await connectRate(t, 300));
+    if (want("msgs")) rec("msgs", await messageRate(t, 50, SECONDS));
+    if (want("big")) rec("big", await bigMessageThroughput(t, SECONDS));
+    if (want("rtt")) {
+      const rtt = await roundTrips(t, 3000);
+      rec("p50", q(rtt, 0.5));
+      rec("p99", q(rtt, 0.99));
+    }
+    if (want("connect")) rec("connect", await connectRate(t, 300));
   }
 }
 const med = (name: string, k: string) => median(Object.entries(results[name]!).filter(([key]) => key.startsWith(`${k}#`)).map(([, v]) => v));
