@@ -61,6 +61,8 @@ interface RouteOptions<M extends AuthMode, B extends z.ZodType | undefined, Q ex
   query?: Q;
   /** Routes a user with an expired password may still call (changing it, signing out). */
   allowExpiredPassword?: boolean;
+  /** A larger JSON body limit for the rare route that needs one (pasted SAML metadata); default 64 KiB. */
+  maxBodyBytes?: number;
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
@@ -142,7 +144,7 @@ export function apiRoute<M extends AuthMode, B extends z.ZodType | undefined = u
       }
 
       const query = options.query ? parse(options.query, Object.fromEntries(req.nextUrl.searchParams), "query") : undefined;
-      const body = options.body ? parse(options.body, await readJson(req), "body") : undefined;
+      const body = options.body ? parse(options.body, await readJson(req, options.maxBodyBytes ?? MAX_BODY_BYTES), "body") : undefined;
       const result = await handler(ctx as CtxFor<M>, { body: body as Infer<B>, query: query as Infer<Q>, params });
       if (result instanceof Response) return withNoStore(result);
       return withNoStore(NextResponse.json(result ?? { ok: true }, { status: req.method === "POST" ? 201 : 200 }));
@@ -171,13 +173,13 @@ async function refuseExpiredPassword(session: UserSession): Promise<void> {
   }
 }
 
-async function readJson(req: NextRequest): Promise<unknown> {
+async function readJson(req: NextRequest, maxBytes: number): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) throw new AppError(415, "unsupported_media_type", "Send the request body as JSON (Content-Type: application/json).");
   const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw new AppError(413, "payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
+  if (declared > maxBytes) throw new AppError(413, "payload_too_large", `The request body is larger than ${maxBytes / 1024} KiB.`);
   const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new AppError(413, "payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
+  if (Buffer.byteLength(text) > maxBytes) throw new AppError(413, "payload_too_large", `The request body is larger than ${maxBytes / 1024} KiB.`);
   if (text.trim() === "") throw badRequest("The request body is empty; send a JSON object.");
   try {
     return JSON.parse(text);

@@ -200,6 +200,10 @@ describe("SSO configuration: import, manual, certificates, SP keys", () => {
     expect(res.body.connection!.idp.entityId).toBe(IDP_ENTITY);
     expect(res.body.connection!.metadataUrl).toBeNull();
     expect((await auditRows(P.id, "sso.metadata_imported"))[0]!.metadata).toMatchObject({ source: "xml" });
+    // Large documents (ADFS metadata runs past 64 KiB) are accepted up to 1 MiB of XML, refused beyond.
+    const padded = xml.replace("<md:IDPSSODescriptor", `<!-- ${"x".repeat(200 * 1024)} --><md:IDPSSODescriptor`);
+    expect((await call(ownerP, "POST", "/api/sso/metadata", { xml: padded })).status).toBe(201);
+    expectApiError(await call(ownerP, "POST", "/api/sso/metadata", { xml: padded.replace("x".repeat(1000), "x".repeat(1024 * 1024)) }), 400, "bad_request", /larger than 1 MiB/);
   });
 
   it("refuses bad metadata sources with a specific 4xx and an audit row: http, unreachable, redirect, oversized, slow, DOCTYPE, two IdPs, not metadata", async () => {
