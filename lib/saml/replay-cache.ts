@@ -27,6 +27,8 @@ export interface PendingSamlRequest {
   next: string | null;
   /** mode=test: the admin who started the test (the result is shown to them only). */
   adminUserId: string | null;
+  /** SHA-256 of the login-binding cookie of the browser that started the sign-in (login-CSRF defence). */
+  browserBinding?: string | null;
 }
 
 export interface SamlReplayCache extends SamlValidationCaches {
@@ -75,6 +77,7 @@ function parsePending(raw: string | null): PendingSamlRequest | null {
       mode: v.mode === "test" ? "test" : "login",
       next: typeof v.next === "string" ? v.next : null,
       adminUserId: typeof v.adminUserId === "string" ? v.adminUserId : null,
+      browserBinding: typeof v.browserBinding === "string" ? v.browserBinding : null,
     };
   } catch {
     return null;

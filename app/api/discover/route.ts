@@ -16,6 +16,7 @@ export const POST = apiRoute({ auth: "public", body: z.object({ email: emailSche
   return Response.json({
     tenant,
     signInUrl: sso?.required ? sso.loginUrl : signInPage,
-    sso: sso ? { loginUrl: sso.loginUrl, required: sso.required } : null,
+    // Only for tenants with SSO on: public facts (the SP login URL, whether passwords are off), nothing else.
+    ...(sso ? { sso: { loginUrl: sso.loginUrl, required: sso.required } } : {}),
   });
 });

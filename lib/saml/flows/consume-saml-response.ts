@@ -6,14 +6,14 @@ import type { RequestMeta } from "@/lib/http/request-meta";
 import { redis } from "@/lib/redis";
 import { loadSsoConnectionBySlug, type SsoConnection } from "@/lib/saml/connection";
 import { decodePostBindingMessage, SAML_LIMITS } from "@/lib/saml/limits";
-import { randomToken } from "@/lib/security/tokens";
+import { randomToken, sha256Hex } from "@/lib/security/tokens";
 import { limitSignInByIp } from "@/lib/security/rate-limits";
 import { NS, childElements, firstChild, parseGuardedXml } from "@/lib/saml/xml-guard";
 import { validateSamlResponse, type SamlProfile, type SamlValidationResult } from "@/lib/saml/validate-response";
 import { mapSamlProfile, type MappedProfile } from "./map-saml-profile";
 import { provisionSamlUser } from "./provision-saml-user";
 import { putOnce, samlCachesFor, takeOnce } from "./saml-caches";
-import { SLUG, tenantNextPath } from "./start-sign-in";
+import { LOGIN_BINDING_COOKIE, SLUG, tenantNextPath } from "./start-sign-in";
 import { redirect303, ssoFailure } from "./sso-failure";
 
 /** The form body may hold the base64 SAMLResponse (limit checked again by the validator) and a RelayState. */
@@ -24,13 +24,14 @@ const TEST_RESULT_TTL_SECONDS = 600;
 interface Completion {
   tenantId: string;
   slug: string;
-  userId: string;
-  email: string;
+  /** The validated, mapped profile; the user is provisioned only once the binding check has passed. */
+  mapped: MappedProfile;
   next: string;
   notOnOrAfter: string | null;
   sso: { nameId: string; nameIdFormat: string | null; sessionIndex: string | null };
   idpEntityId: string;
-  created: boolean;
+  /** From the pending request (SP-initiated); null for IdP-initiated sign-ins, which have no browser to bind to. */
+  browserBinding: string | null;
 }
 
 export interface SamlTestResult {
@@ -131,21 +132,16 @@ export async function consumeSamlResponse(req: Request, slug: string, meta: Requ
 
   if (pending?.mode === "test") return finishTest(conn, profile, mapped, pending.adminUserId, meta);
 
-  const provisioned = await provisionSamlUser(conn, mapped, meta);
-  if (!provisioned.ok) {
-    return ssoFailure({ ...ctx, reason: provisioned.reason, detail: provisioned.detail, kind: provisioned.reason === "user_disabled" ? "user_disabled" : "not_provisioned" });
-  }
   const code = randomToken(32);
   const completion: Completion = {
     tenantId: conn.tenantId,
     slug,
-    userId: provisioned.userId,
-    email: provisioned.email,
+    mapped,
     next: pending?.next ?? tenantNextPath(slug, result.relayState) ?? `/t/${slug}/app`,
     notOnOrAfter: profile.sessionNotOnOrAfter?.toISOString() ?? null,
     sso: { nameId: profile.nameId, nameIdFormat: profile.nameIdFormat, sessionIndex: profile.sessionIndex },
     idpEntityId: conn.idp.entityId,
-    created: provisioned.created,
+    browserBinding: pending?.browserBinding ?? null,
   };
   await putOnce(completionKey(code), completion, COMPLETION_TTL_SECONDS);
   return redirect303(`${conn.sp.acsUrl}?complete=${code}`);
@@ -176,8 +172,9 @@ async function finishTest(conn: SsoConnection, profile: SamlProfile, mapped: Map
 }
 
 /**
- * GET /api/saml/<slug>/acs?complete=<code>: the same-site second half of a successful sign-in. Ends the session
- * this browser held (rotation), creates the SAML session (expiry = min(tenant maximum, SessionNotOnOrAfter)), sets
+ * GET /api/saml/<slug>/acs?complete=<code>: the same-site second half of a successful sign-in. Checks that this is
+ * the browser that started the sign-in (login-binding cookie), provisions the user (JIT, groups, role), ends the
+ * session this browser held (rotation), creates the SAML session (expiry = min(tenant maximum, SessionNotOnOrAfter)), sets
  * the session cookie as next-auth would, audits auth.sign_in and goes to the relay path.
  */
 export async function completeSamlSignIn(req: Request, slug: string, meta: RequestMeta, cookies: Map<string, string>, cookieName: string): Promise<Response> {
@@ -186,23 +183,33 @@ export async function completeSamlSignIn(req: Request, slug: string, meta: Reque
   if (!done || done.slug !== slug) {
     return ssoFailure({ slug, tenantId: done?.tenantId ?? null, idpEntityId: done?.idpEntityId ?? null, meta, flow: "acs", reason: "completion_unknown", detail: "unknown, expired or used completion code", kind: "failed" });
   }
+  const ctx = { slug, tenantId: done.tenantId, idpEntityId: done.idpEntityId, meta, flow: "acs" };
+  if (done.browserBinding && sha256Hex(cookies.get(LOGIN_BINDING_COOKIE) ?? "") !== done.browserBinding) {
+    return ssoFailure({ ...ctx, reason: "browser_mismatch", detail: `the sign-in of ${done.mapped.email ?? "?"} was started in another browser`, kind: "failed" });
+  }
+  const conn = await loadSsoConnectionBySlug(slug);
+  if (!conn || conn.tenantId !== done.tenantId) return ssoFailure({ ...ctx, reason: "sso_not_configured", detail: "the connection disappeared during the sign-in", kind: "unavailable" });
+  const provisioned = await provisionSamlUser(conn, done.mapped, meta);
+  if (!provisioned.ok) {
+    return ssoFailure({ ...ctx, reason: provisioned.reason, detail: provisioned.detail, kind: provisioned.reason === "user_disabled" ? "user_disabled" : "not_provisioned" });
+  }
   const previous = cookies.get(cookieName);
   if (previous) {
     const old = await resolveSession(previous, meta, { touch: false });
     if (old) await endSession(old.sessionId, "rotated", meta);
   }
-  const created = await createSession({ kind: "user", userId: done.userId, tenantId: done.tenantId }, meta, {
+  const created = await createSession({ kind: "user", userId: provisioned.userId, tenantId: done.tenantId }, meta, {
     authMethod: "saml",
     notOnOrAfter: done.notOnOrAfter ? new Date(done.notOnOrAfter) : undefined,
     sso: done.sso,
   });
   await recordAuditEvent({
     tenantId: done.tenantId,
-    actor: { type: "user", id: done.userId, label: done.email },
+    actor: { type: "user", id: provisioned.userId, label: provisioned.email },
     action: "auth.sign_in",
     target: { type: "session", id: created.sessionId },
     meta,
-    metadata: { method: "saml", idpEntityId: done.idpEntityId, jitProvisioned: done.created, expiresAt: created.expiresAt.toISOString() },
+    metadata: { method: "saml", idpEntityId: done.idpEntityId, jitProvisioned: provisioned.created, expiresAt: created.expiresAt.toISOString() },
   });
   return redirect303(`${config().PUBLIC_ORIGIN}${done.next}`, { "set-cookie": sessionCookieHeader(created.token) });
 }

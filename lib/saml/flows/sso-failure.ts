@@ -24,6 +24,7 @@ export const SSO_FLOW_REASONS = {
   jit_disabled: "The user does not exist in the organisation and just-in-time provisioning is off.",
   test_not_allowed: "A connection test was started or finished without a signed-in owner or admin of the organisation.",
   completion_unknown: "The sign-in completion link is unknown, expired or was already used.",
+  browser_mismatch: "The sign-in was completed in a browser other than the one that started it (login CSRF defence).",
   logout_unsigned: "An IdP-initiated LogoutRequest was neither signed nor named a live session (SessionIndex).",
   logout_in_response_to_unknown: "The LogoutResponse answers no logout request this SP sent (expired or already used).",
   logout_status_not_success: "The IdP answered the LogoutRequest with a non-Success status.",

@@ -4,6 +4,7 @@ import type { RequestMeta } from "@/lib/http/request-meta";
 import { loadSsoConnectionBySlug } from "@/lib/saml/connection";
 import { safeRelayState } from "@/lib/saml/validate-response";
 import { limitSignInByIp } from "@/lib/security/rate-limits";
+import { randomToken, sha256Hex } from "@/lib/security/tokens";
 import { samlCachesFor } from "./saml-caches";
 import { newSamlMessageId, spSamlClient } from "./sp-saml-client";
 import { redirect303, ssoFailure } from "./sso-failure";
@@ -50,8 +51,23 @@ export async function startSamlSignIn(req: Request, slug: string, meta: RequestM
 
   const next = tenantNextPath(slug, url.searchParams.get("next"));
 
+  // Login-CSRF defence: the sign-in completes only in the browser that started it (see loginBindingCookie).
+  const existing = cookies.get(LOGIN_BINDING_COOKIE);
+  const nonce = existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : randomToken(32);
   const requestId = newSamlMessageId();
-  await samlCachesFor(conn.tenantId).rememberPendingRequest(requestId, { mode, next, adminUserId });
+  await samlCachesFor(conn.tenantId).rememberPendingRequest(requestId, { mode, next, adminUserId, browserBinding: sha256Hex(nonce) });
   const location = await spSamlClient(conn, requestId, { sign: conn.idp.wantsSignedRequests }).getAuthorizeUrlAsync("", undefined, {});
-  return redirect303(location);
+  return redirect303(location, { "set-cookie": loginBindingCookie(nonce) });
+}
+
+/**
+ * A random value the browser keeps while it signs in at the IdP (HttpOnly, SameSite=Lax, 10 minutes). Its hash is
+ * stored with the pending request; the sign-in is completed (GET …/acs?complete=…, a same-site navigation that
+ * carries it) only when the browser presents it. So a response an attacker obtained for their own login cannot
+ * be planted in someone else's browser (login CSRF). Reused while present, so parallel sign-ins in tabs work.
+ */
+export const LOGIN_BINDING_COOKIE = "atrium.saml-login";
+
+function loginBindingCookie(nonce: string): string {
+  return `${LOGIN_BINDING_COOKIE}=${nonce}; Path=/api/saml/; Max-Age=600; HttpOnly; SameSite=Lax${config().secureCookies ? "; Secure" : ""}`;
 }

@@ -38,6 +38,8 @@ let idp: LocalIdp;
 let t: TestTenant;
 let control: { xml: string; b64: string; requestId: string };
 let attacker: { privateKey: string; certificate: string };
+/** The browser that started the login: only it can complete the sign-in (login-binding cookie). */
+let loginBrowser: SamlBrowser;
 
 const sessions = () => db().session.count({ where: { tenantId: t.id } });
 
@@ -85,7 +87,7 @@ describe("hostile SAML responses through the real ACS: refused for the intended 
     await makeSsoConnection(t, idp, { jitEnabled: true });
     attacker = await generateSpKeyPair("attacker");
     // A fresh login at the real IdP; the response is kept, not posted (its request stays pending).
-    const b = new SamlBrowser();
+    const b = (loginBrowser = new SamlBrowser());
     const login = await b.go(`${BASE_URL}/api/saml/${t.slug}/login`);
     const answer = await b.go(login.url, { form: new URLSearchParams({ username: "alice", password: "alicepass", AuthState: formField(login.body, "AuthState")! }) });
     expect(formAction(answer.body)).toBe(sp.acsUrl);
@@ -193,7 +195,7 @@ describe("hostile SAML responses through the real ACS: refused for the intended 
 
   it("positive control: the unmodified response is accepted (one session, the cookie), then its replay is refused", async () => {
     const before = await sessions();
-    const b = new SamlBrowser();
+    const b = loginBrowser;
     const page = await b.go(spOf(t).acsUrl, { form: new URLSearchParams({ SAMLResponse: control.b64 }), headers: { origin: new URL(idp.ssoUrl).origin } });
     expect(page.url).toBe(`${BASE_URL}/t/${t.slug}/app`);
     expect(b.cookie(BASE_URL, COOKIE)).toBeTruthy();

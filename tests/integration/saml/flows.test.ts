@@ -128,6 +128,19 @@ describe("SAML flows through Atrium's routes with SimpleSAMLphp", () => {
     expect(await sessionsOf(t.id)).toBe(sessions);
   });
 
+  it("login CSRF: a response obtained in one browser cannot sign in another browser", async () => {
+    const attackerBrowser = new SamlBrowser();
+    const answer = await throughIdp(attackerBrowser, `${BASE_URL}/api/saml/${t.slug}/login`, "bob", "bobpass");
+    const before = await sessionsOf(t.id);
+    const victim = new SamlBrowser();
+    const page = await postAcs(victim, answer);
+    await expectErrorPage(page, t, "browser_mismatch");
+    expect(await sessionsOf(t.id)).toBe(before);
+    expect(victim.cookie(BASE_URL, COOKIE)).toBeUndefined();
+    // …and the planted response is used up: the attacker cannot complete it either.
+    await expectErrorPage(await postAcs(attackerBrowser, answer), t, "replay");
+  });
+
   it("rotation: signing in through SSO ends the session the browser held", async () => {
     const b = new SamlBrowser();
     await postAcs(b, await throughIdp(b, `${BASE_URL}/api/saml/${t.slug}/login`));
