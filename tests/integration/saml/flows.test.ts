@@ -199,6 +199,32 @@ describe("SAML flows through Atrium's routes with SimpleSAMLphp", () => {
     expect(await sessionsOf(t3.id)).toBe(1);
   });
 
+  it("the AuthnRequest is signed (RSA-SHA256, SP key) when the IdP wants signed requests, unsigned otherwise", async () => {
+    const { createVerify } = await import("node:crypto");
+    const start = async () => {
+      const { res } = await new SamlBrowser().send(`${BASE_URL}/api/saml/${t.slug}/login`);
+      expect(res.status).toBe(303);
+      return res.headers.get("location")!;
+    };
+    const signed = await start();
+    expect(signed.startsWith(`${idp.ssoUrl}?SAMLRequest=`)).toBe(true);
+    const raw = signed.slice(signed.indexOf("?") + 1).split("&");
+    const param = (k: string) => raw.find((p) => p.startsWith(`${k}=`))!.slice(k.length + 1);
+    expect(decodeURIComponent(param("SigAlg"))).toBe("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256");
+    const spCert = (await db().ssoConnection.findUniqueOrThrow({ where: { tenantId: t.id } })).spCertificate;
+    const octets = `SAMLRequest=${param("SAMLRequest")}&SigAlg=${param("SigAlg")}`;
+    expect(createVerify("RSA-SHA256").update(octets).verify(spCert, decodeURIComponent(param("Signature")), "base64")).toBe(true);
+    expect(createVerify("RSA-SHA256").update(`${octets}x`).verify(spCert, decodeURIComponent(param("Signature")), "base64")).toBe(false);
+    await db().ssoConnection.update({ where: { tenantId: t.id }, data: { idpWantsSignedRequests: false } });
+    try {
+      const unsigned = new URL(await start());
+      expect(unsigned.searchParams.get("SAMLRequest")).toBeTruthy();
+      expect(unsigned.searchParams.has("Signature")).toBe(false);
+    } finally {
+      await db().ssoConnection.update({ where: { tenantId: t.id }, data: { idpWantsSignedRequests: true } });
+    }
+  });
+
   it("next= to another origin or another tenant falls back to the tenant's home", async () => {
     const b = new SamlBrowser();
     const page = await postAcs(b, await throughIdp(b, `${BASE_URL}/api/saml/${t.slug}/login?next=${encodeURIComponent("https://evil.example/")}`));
