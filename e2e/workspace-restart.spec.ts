@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import { randomIp } from "../tests/support/atrium-client";
 import { startPortal, type Portal } from "../tests/support/second-replica";
@@ -31,6 +32,16 @@ async function engineOf(appId: string): Promise<{ id: string; pid: number }> {
   }
 }
 
+async function endEngine(e: { id: string; pid: number }): Promise<void> {
+  try {
+    if (readFileSync(`/proc/${e.pid}/cmdline`, "utf8").includes(e.id)) process.kill(e.pid, "SIGTERM");
+  } catch {
+    // already gone
+  }
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+  await pool.query("UPDATE engines SET status = 'stopped', stopped_at = now() WHERE id = $1 AND status IN ('starting', 'running')", [e.id]).finally(() => pool.end());
+}
+
 test.describe("workspace across a portal restart", () => {
   let portal: Portal | null = null;
   test.afterEach(async () => {
@@ -43,6 +54,7 @@ test.describe("workspace across a portal restart", () => {
     portal = await start();
     const context = await browser.newContext({ baseURL: origin, extraHTTPHeaders: { "x-forwarded-for": randomIp() } });
     const page = await context.newPage();
+    let engine: { id: string; pid: number } | null = null;
     try {
       await signIn(page, tenant.slug, tenant.owner);
       const appId = await createSharedApp(page, { name: "Restart me", nodes: NODES, groupName: "Analysts", memberId: tenant.owner.id });
@@ -55,6 +67,7 @@ test.describe("workspace across a portal restart", () => {
       await ws.setFormula("Growth", "0.5");
       await expect(ws.scalar("total")).toHaveText("780");
       const before = await engineOf(appId);
+      engine = before;
       expect(process.kill(before.pid, 0)).toBe(true);
 
       await portal.kill();
@@ -69,6 +82,8 @@ test.describe("workspace across a portal restart", () => {
       expect(after).toEqual(before); // same engine record, same process
       await stopAllEngines(page);
     } finally {
+      // A failure half-way must not leave the engine running (the suite's leak check).
+      if (engine) await endEngine(engine);
       await context.close();
     }
   });

@@ -7,6 +7,7 @@ import { db, closeDb } from "@/lib/db/client";
 import { closeRedis } from "@/lib/redis";
 import { config } from "@/lib/config";
 import { ProcessDriver } from "@/lib/orchestrator/process-driver";
+import { LABELS } from "@/lib/orchestrator/types";
 import { installationId, processStateDir } from "@/lib/workspace/drivers";
 import { enginePid, makeApp, openSocket, processAlive, startEngine, startReady, waitFor } from "./support";
 
@@ -38,6 +39,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await portal?.stop();
+  // A failure half-way must not leave this test's engines (or its orphan) running.
+  if (t) {
+    for (const l of await driver.list()) if (l.labels[LABELS.tenant] === t.id) await driver.stop(l.state);
+    await db().engine.updateMany({ where: { tenantId: t.id, status: { in: ["starting", "running"] } }, data: { status: "stopped" } });
+  }
   await closeDb();
   await closeRedis();
 }, 30_000);
