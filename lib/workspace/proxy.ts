@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import net from "node:net";
 import type { Duplex } from "node:stream";
@@ -12,7 +11,7 @@ import { sha256Hex } from "@/lib/security/tokens";
 import { AccessCache, type Grant } from "./access-cache";
 import { APP_ACCESS_CHANNEL, ENGINE_ENDED_CHANNEL, SESSION_ENDED_CHANNEL, onLocalPublish, type AppAccessEvent, type EngineEndedEvent, type SessionEndedEvent } from "./events";
 import type { WorkspaceService } from "./service";
-import { FrameScanner, OP_CLOSE, OP_PING, OP_PONG, closeCode, closeFrame, type FrameHeader } from "./ws-frames";
+import { FrameScanner, OP_CLOSE, OP_PING, OP_PONG, acceptKey, closeCode, closeFrame, type FrameHeader } from "./ws-frames";
 
 /**
  * The authenticated WebSocket proxy: browser ⇄ portal ⇄ the caller's own engine.
@@ -33,7 +32,6 @@ import { FrameScanner, OP_CLOSE, OP_PING, OP_PONG, closeCode, closeFrame, type F
  */
 export const WS_PATH = /^\/ws\/apps\/([0-9a-f]{32})\/?$/;
 
-const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC11B65";
 const HANDSHAKE_TIMEOUT_MS = 5000;
 const CLOSE_GRACE_MS = 2000;
 /** An engine ping unanswered this long when the engine drops us: the browser is the one gone. */
@@ -56,8 +54,6 @@ interface Conn {
   token: string;
   /** The browser's Sec-WebSocket-Key, until the browser has its 101. */
   key: string;
-  /** The upstream upgrade request (it carries the engine secret): dropped once written. */
-  request: string | null;
   /** Engine handshake bytes received so far (until the 101 is complete). */
   response: Buffer | null;
   /** Bytes the browser sent after its upgrade request, until the splice forwards them. */
@@ -221,7 +217,6 @@ export class ProxyRegistry {
       userId: grant.userId,
       token,
       key: key.trim(),
-      request: null,
       response: null,
       head: head.length ? head : null,
       closing: false,
@@ -259,12 +254,25 @@ export class ProxyRegistry {
     let request = `GET /ws HTTP/1.1\r\nHost: ${host.includes(":") ? `[${host}]` : host}:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n`;
     request += `Sec-WebSocket-Key: ${conn.key}\r\nSec-WebSocket-Version: ${String(h["sec-websocket-version"])}\r\n`;
     if (typeof h["sec-websocket-protocol"] === "string") request += `Sec-WebSocket-Protocol: ${h["sec-websocket-protocol"]}\r\n`;
-    conn.request = `${request}Authorization: Bearer ${secret}\r\n\r\n`;
+    // Written now: the socket sends it on connect, without a listener or an event-loop turn of ours.
+    upstream.write(`${request}Authorization: Bearer ${secret}\r\n\r\n`);
     conn.handshakeTimer = setTimeout(onHandshakeTimeout, HANDSHAKE_TIMEOUT_MS, conn);
-    upstream.on("connect", onUpstreamConnect);
     upstream.on("data", onUpstreamHandshake);
     upstream.on("error", noop);
     upstream.on("close", onUpstreamClose);
+    // The browser is authorised and asked for no subprotocol: its 101 does not depend on the
+    // engine's answer, so it goes out now, in parallel with the engine's handshake. (Should the
+    // engine fail, the browser gets the close code it would get anyway: our 101 then 4500.)
+    // Its frames wait in the socket until the splice starts.
+    if (h["sec-websocket-protocol"] === undefined) this.acceptClient(conn);
+  }
+
+  /** Our own 101 to the browser (the key is no longer needed afterwards). */
+  private acceptClient(conn: Conn): void {
+    conn.accepted = true;
+    const accept = acceptKey(conn.key);
+    conn.key = "";
+    conn.client.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
   }
 
   /** The engine's handshake did not complete (timeout, refusal, connection lost). */
@@ -293,9 +301,12 @@ export class ProxyRegistry {
     const headText = response.subarray(0, end + 4);
     if (!/^HTTP\/1\.1 101 /.test(headText.toString("latin1", 0, 13))) return this.handshakeFailed(conn);
     if (conn.closing) return; // ended while the engine answered: our own 101 and close frame went out
-    conn.accepted = true;
-    conn.key = "";
-    conn.client.write(headText);
+    if (!conn.accepted) {
+      // A subprotocol was asked for: the browser gets the engine's own answer.
+      conn.accepted = true;
+      conn.key = "";
+      conn.client.write(headText);
+    }
     this.splice(conn, response.subarray(end + 4));
   }
 
@@ -475,12 +486,8 @@ export class ProxyRegistry {
     if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
     conn.handshakeTimer = null;
     conn.timer = setTimeout(onGraceOver, CLOSE_GRACE_MS, conn).unref();
-    if (!conn.accepted) {
-      // The browser has no 101 yet (the engine failed or the connection ended mid-handshake): give it ours.
-      conn.accepted = true;
-      const accept = createHash("sha1").update(conn.key + WS_GUID).digest("base64");
-      conn.client.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-    }
+    // The browser has no 101 yet (the engine failed or the connection ended mid-handshake): give it ours.
+    if (!conn.accepted) this.acceptClient(conn);
     conn.pendingClose = frame;
     // Only between engine frames: otherwise the splice forwards up to the next boundary first.
     if (!conn.spliced || conn.lost || conn.up!.atBoundary) this.sendClose(conn);
@@ -504,7 +511,6 @@ export class ProxyRegistry {
     if (conn.timer) clearTimeout(conn.timer);
     if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
     conn.timer = conn.handshakeTimer = null;
-    conn.request = null;
     conn.response = conn.head = null;
     conn.upstream?.destroy();
     conn.client.destroy();
@@ -562,13 +568,6 @@ function onClientData(this: Tagged, chunk: Buffer): void {
 
 function onClientDrain(this: Tagged): void {
   this[kConn]!.upstream?.resume();
-}
-
-function onUpstreamConnect(this: net.Socket & Tagged): void {
-  const conn = this[kConn]!;
-  const request = conn.request;
-  conn.request = null;
-  if (request) this.write(request);
 }
 
 function onUpstreamHandshake(this: Tagged, chunk: Buffer): void {

@@ -13,6 +13,8 @@
  * continues so control payloads are still delivered). `atBoundary` says whether the bytes
  * forwarded so far end on a frame boundary — where a frame of one's own may be injected.
  */
+import { createHash } from "node:crypto";
+
 export const OP_CONTINUATION = 0x0;
 export const OP_TEXT = 0x1;
 export const OP_BINARY = 0x2;
@@ -208,4 +210,12 @@ export function closeFrame(code: number, reason: string): Buffer {
 /** The close code in a close frame's payload (1005 when it carries none). */
 export function closeCode(payload: Buffer): number {
   return payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+}
+
+/** RFC 6455 §1.3: the magic GUID appended to the client's key. */
+const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/** The Sec-WebSocket-Accept value for a client's Sec-WebSocket-Key. */
+export function acceptKey(key: string): string {
+  return createHash("sha1").update(key + WS_GUID).digest("base64");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FrameScanner, closeCode, closeFrame, type FrameHeader } from "@/lib/workspace/ws-frames";
+import { FrameScanner, acceptKey, closeCode, closeFrame, type FrameHeader } from "@/lib/workspace/ws-frames";
 
 function frame(opcode: number, payload: Buffer, opts: { fin?: boolean; mask?: boolean } = {}): Buffer {
   const fin = opts.fin ?? true;
@@ -115,5 +115,11 @@ describe("closeFrame", () => {
     expect(f.readUInt16BE(2)).toBe(4401);
     expect(f.subarray(4).toString()).toBe("session ended");
     expect(closeFrame(1000, "x".repeat(300)).length).toBe(4 + 123);
+  });
+});
+
+describe("acceptKey", () => {
+  it("answers the RFC 6455 sample key with the RFC's accept value", () => {
+    expect(acceptKey("dGhlIHNhbXBsZSBub25jZQ==")).toBe("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
   });
 });
