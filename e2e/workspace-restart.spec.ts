@@ -52,6 +52,8 @@ test.describe("workspace across a portal restart", () => {
   test("kill -9 of the portal: the workspace reconnects by itself to the same engine, its state intact", async ({ browser, tenant }) => {
     test.setTimeout(120_000);
     portal = await start();
+    // A fresh server renders its first pages slowly on a loaded machine: warm the sign-in page up.
+    await fetch(`${origin}/t/${tenant.slug}/sign-in`).then((r) => r.text());
     const context = await browser.newContext({ baseURL: origin, extraHTTPHeaders: { "x-forwarded-for": randomIp() } });
     const page = await context.newPage();
     let engine: { id: string; pid: number } | null = null;

@@ -501,7 +501,18 @@ export class ProcessDriver implements Orchestrator {
     const record = await this.readRecord(id);
     if (!record || record.pid !== pid || record.exit || this.stoppedByUs.has(`${id}:${pid}`)) return;
     record.exit = { code, signal, at: new Date().toISOString() };
-    await this.writeRecord(record).catch(() => undefined);
+    // In place, never re-created: another portal process may have stopped this engine and
+    // removed its record meanwhile (a rename would bring the record back as a dead "orphan").
+    const handle = await fs.open(this.recordPath(id), "r+").catch(() => null);
+    if (!handle) return;
+    try {
+      await handle.truncate(0);
+      await handle.write(JSON.stringify(record, null, 2), 0);
+    } catch {
+      // best effort: poll() also finds a dead engine through /proc
+    } finally {
+      await handle.close();
+    }
   }
 
   private async removeFiles(id: string, opts: { keepLog?: boolean } = {}): Promise<void> {
