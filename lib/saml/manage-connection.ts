@@ -160,6 +160,20 @@ async function usableBreakGlassCount(ctx: TenantContext, breakGlassIds?: string[
   return users.filter((u) => usableBreakGlass({ ...u, ssoBreakGlass: true })).length;
 }
 
+/**
+ * Refuses a user change (demotion below admin, disabling) that would leave a tenant requiring SSO without a usable
+ * break-glass administrator — the users API calls this so the lockout protection holds from every side.
+ */
+export async function assertBreakGlassSurvives(ctx: TenantContext, userId: string, change: { role?: string; status?: string }): Promise<void> {
+  const conn = await ctx.db.ssoConnection.findFirst({ where: {}, select: { enabled: true, requireSso: true } });
+  if (!conn?.enabled || !conn.requireSso) return;
+  const user = await ctx.db.user.findUnique({ where: { id: userId }, select: { role: true, status: true, ssoBreakGlass: true, passwordHash: true } });
+  if (!user || !usableBreakGlass(user)) return;
+  if (usableBreakGlass({ ...user, role: change.role ?? user.role, status: change.status ?? user.status })) return;
+  if ((await usableBreakGlassCount(ctx)) > 1) return;
+  throw new AppError(409, "last_break_glass", "This is the last break-glass administrator of an organisation that requires SSO; mark another owner or administrator as break-glass first (Admin → Single sign-on).");
+}
+
 const lockoutRefusal = (why: string) =>
   new AppError(409, "require_sso_refused", `Require SSO cannot be on ${why}: otherwise nobody could sign in if the IdP fails. ${"Enable SSO and mark at least one active owner or administrator with a password as break-glass first."}`);
 

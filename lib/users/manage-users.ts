@@ -5,6 +5,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from "@/lib/http/
 import { mayManageRole } from "@/lib/auth/permissions";
 import { endUserSessions } from "@/lib/auth/session-store";
 import { issueSetPasswordLink } from "@/lib/auth/set-password-links";
+import { assertBreakGlassSurvives } from "@/lib/saml/manage-connection";
 import { toUserView, userViewInclude, type UserView } from "@/lib/users/user-view";
 import type { createUserSchema, listUsersQuery, updateUserSchema } from "@/lib/users/user-schemas";
 
@@ -71,6 +72,8 @@ export async function updateUser(ctx: TenantContext, id: string, input: z.infer<
   if (input.status === "disabled" && self) throw forbidden("You cannot disable yourself.");
   if (input.status === "active" && user.status === "invited") throw badRequest("status: an invited user becomes active by setting a password.");
   if (input.groupIds) await assertGroupsInTenant(ctx, input.groupIds);
+
+  if (input.role !== undefined || input.status !== undefined) await assertBreakGlassSurvives(ctx, id, { role: input.role, status: input.status });
 
   const losesOwner = user.role === "owner" && ((input.role && input.role !== "owner") || input.status === "disabled");
   await db().$transaction(async (tx) => {

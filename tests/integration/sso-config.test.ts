@@ -392,6 +392,15 @@ describe("require SSO", () => {
     expect((await anon.call("GET", `/api/set-password/${tokenOf(own.body.setPasswordUrl)}`)).status).toBe(200);
   });
 
+  it("the users API cannot demote or disable the last break-glass administrator while SSO is required", async () => {
+    const before = await db().user.findUniqueOrThrow({ where: { id: admin.id }, select: { role: true, status: true } });
+    expectApiError(await call(owner, "PATCH", `/api/users/${admin.id}`, { role: "member" }), 409, "last_break_glass", /last break-glass administrator/);
+    expectApiError(await call(owner, "PATCH", `/api/users/${admin.id}`, { status: "disabled" }), 409, "last_break_glass");
+    expect(await db().user.findUniqueOrThrow({ where: { id: admin.id }, select: { role: true, status: true } })).toEqual(before);
+    // A rename is not a lockout risk.
+    expect((await call(owner, "PATCH", `/api/users/${admin.id}`, { name: "Ada Admin" })).status).toBe(200);
+  });
+
   it("turning require SSO off lets passwords work again", async () => {
     expect((await call(adminClient, "PUT", "/api/sso", { requireSso: false })).status).toBe(200);
     expect(await new AtriumClient().signIn(T.slug, member.email, PASSWORD)).toBeNull();
