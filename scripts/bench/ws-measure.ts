@@ -103,6 +103,20 @@ export async function connectRate(t: WsTarget, n: number): Promise<number> {
   return n / ((performance.now() - t0) / 1000);
 }
 
+/** CPU time (user + system, ms) the process has used so far, from /proc (10 ms resolution). */
+export function cpuMs(pid: number, which: "user" | "system" | "both" = "both"): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime, stime in clock ticks (USER_HZ 100)
+  return ((which === "system" ? 0 : Number(f[11])) + (which === "user" ? 0 : Number(f[12]))) * 10;
+}
+
+/** Read and write system calls the process has made so far (/proc/<pid>/io). */
+export function syscalls(pid: number): { r: number; w: number } {
+  const io = readFileSync(`/proc/${pid}/io`, "utf8");
+  return { r: Number(/syscr: (\d+)/.exec(io)?.[1]), w: Number(/syscw: (\d+)/.exec(io)?.[1]) };
+}
+
 export function rssBytes(pid: number): number {
   const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
   return m ? Number(m[1]) * 1024 : NaN;

@@ -44,7 +44,7 @@ export async function startChp(enginePort: number, secret: string): Promise<WsTa
   const apiPort = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [...PROBE_ARGS, "node_modules/configurable-http-proxy/bin/configurable-http-proxy", "--ip", "127.0.0.1", "--port", String(port), "--api-ip", "127.0.0.1", "--api-port", String(apiPort), "--default-target", `http://127.0.0.1:${enginePort}`, "--log-level", "error"],
+    [...PROBE_ARGS, ...(process.env.BENCH_CHP_NODE_ARGS ?? "").split(" ").filter(Boolean), "node_modules/configurable-http-proxy/bin/configurable-http-proxy", "--ip", "127.0.0.1", "--port", String(port), "--api-ip", "127.0.0.1", "--api-port", String(apiPort), "--default-target", `http://127.0.0.1:${enginePort}`, "--log-level", "error"],
     { stdio: "ignore", env: { ...process.env, CONFIGPROXY_AUTH_TOKEN: "bench" } },
   );
   await waitForPort(port);

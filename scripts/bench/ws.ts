@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildEngine } from "@/engine/build";
 import { ProcessDriver } from "@/lib/orchestrator/process-driver";
-import { abandonedConnections, bigMessageThroughput, connectRate, idleMemoryPerConnection, messageRate, roundTrips } from "./ws-measure";
+import { abandonedConnections, bigMessageThroughput, connectRate, cpuMs, idleMemoryPerConnection, messageRate, roundTrips, syscalls } from "./ws-measure";
 import { startChp, type WsTarget } from "./ws-targets";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -83,7 +83,19 @@ for (let run = 0; run < RUNS; run++) {
   for (const t of targets) {
     const r = results[t.name]!;
     const rec = (k: string, v: number) => ((r[`${k}#${run}`] = v), v);
-    if (want("msgs")) rec("msgs", await messageRate(t, 50, SECONDS));
+    if (want("msgs")) {
+      // Also the CPU the proxy itself spent per message (for direct: the engine's): a figure the
+      // machine's other load disturbs far less than the rate does.
+      const cpu0 = cpuMs(t.pid);
+      const sys0 = cpuMs(t.pid, "system");
+      const sc0 = syscalls(t.pid);
+      const rate = rec("msgs", await messageRate(t, 50, SECONDS));
+      const sc1 = syscalls(t.pid);
+      rec("cpu", ((cpuMs(t.pid) - cpu0) * 1000) / (rate * SECONDS));
+      rec("sys", ((cpuMs(t.pid, "system") - sys0) * 1000) / (rate * SECONDS));
+      rec("syscr", (sc1.r - sc0.r) / (rate * SECONDS));
+      rec("syscw", (sc1.w - sc0.w) / (rate * SECONDS));
+    }
     if (want("big")) rec("big", await bigMessageThroughput(t, SECONDS));
     if (want("rtt")) {
       const rtt = await roundTrips(t, 3000);
@@ -95,11 +107,12 @@ for (let run = 0; run < RUNS; run++) {
 }
 const med = (name: string, k: string) => median(Object.entries(results[name]!).filter(([key]) => key.startsWith(`${k}#`)).map(([, v]) => v));
 
+if (process.env.BENCH_SYSCALLS) for (const t of targets) console.error(`${t.name}: reads/msg ${med(t.name, "syscr").toFixed(2)}, writes/msg ${med(t.name, "syscw").toFixed(2)}, system CPU µs/msg ${med(t.name, "sys").toFixed(1)}`);
 const lines: string[] = [`bench:ws — ${os.cpus().length} CPUs, node ${process.version}, ${RUNS} runs × ${SECONDS} s, medians`];
-lines.push("target    64B msgs/s (50 conns)   1 MiB MB/s   RTT p50 µs   RTT p99 µs   connects/s");
+lines.push("target    64B msgs/s (50 conns)   1 MiB MB/s   RTT p50 µs   RTT p99 µs   connects/s   CPU µs/msg");
 for (const t of targets) {
   lines.push(
-    `${t.name.padEnd(9)} ${med(t.name, "msgs").toFixed(0).padStart(20)}   ${(med(t.name, "big") / 1e6).toFixed(1).padStart(10)}   ${med(t.name, "p50").toFixed(0).padStart(10)}   ${med(t.name, "p99").toFixed(0).padStart(10)}   ${med(t.name, "connect").toFixed(0).padStart(10)}`,
+    `${t.name.padEnd(9)} ${med(t.name, "msgs").toFixed(0).padStart(20)}   ${(med(t.name, "big") / 1e6).toFixed(1).padStart(10)}   ${med(t.name, "p50").toFixed(0).padStart(10)}   ${med(t.name, "p99").toFixed(0).padStart(10)}   ${med(t.name, "connect").toFixed(0).padStart(10)}   ${med(t.name, "cpu").toFixed(1).padStart(10)}`,
   );
 }
 for (const t of targets.filter((x) => x.name !== "direct")) {
