@@ -6,6 +6,8 @@ import { mayManageRole } from "@/lib/auth/permissions";
 import { endUserSessions } from "@/lib/auth/session-store";
 import { issueSetPasswordLink } from "@/lib/auth/set-password-links";
 import { assertBreakGlassSurvives } from "@/lib/saml/manage-connection";
+import { passwordRefusedBySso, tenantRequiresSso } from "@/lib/saml/require-sso";
+import { config } from "@/lib/config";
 import { toUserView, userViewInclude, type UserView } from "@/lib/users/user-view";
 import type { createUserSchema, listUsersQuery, updateUserSchema } from "@/lib/users/user-schemas";
 
@@ -55,8 +57,12 @@ export async function inviteUser(ctx: TenantContext, input: z.infer<typeof creat
     },
     include: userViewInclude,
   });
-  const link = await issueSetPasswordLink({ tenantId: ctx.tenantId, userId: user.id, purpose: "invite", createdById: ctx.actor.id ?? null });
-  await ctx.audit({ action: "user.created", target: { type: "user", id: user.id }, metadata: { email: user.email, role: user.role, groupIds: input.groupIds } });
+  // In a tenant that requires SSO a password link would only be refused when used: the user signs in through
+  // the IdP instead, which activates the invited account (lib/saml/flows/provision-saml-user.ts).
+  const sso = await tenantRequiresSso(ctx.tenantId);
+  const link = sso ? null : await issueSetPasswordLink({ tenantId: ctx.tenantId, userId: user.id, purpose: "invite", createdById: ctx.actor.id ?? null });
+  await ctx.audit({ action: "user.created", target: { type: "user", id: user.id }, metadata: { email: user.email, role: user.role, groupIds: input.groupIds, signsInWith: sso ? "sso" : "password" } });
+  if (!link) return { user: toUserView(user), setPasswordUrl: null, expiresAt: null, ssoSignInUrl: `${config().PUBLIC_ORIGIN}/t/${await tenantSlugOf(ctx)}/sign-in` };
   return { user: toUserView(user), setPasswordUrl: link.url, expiresAt: link.expiresAt };
 }
 
@@ -118,8 +124,13 @@ export async function reissueSetPasswordLink(ctx: TenantContext, id: string) {
   if (!user) throw notFound("user");
   if (!mayManageRole(ctx.role, user.role)) throw forbidden(`Your role cannot reset an ${user.role}'s password.`);
   if (user.status === "disabled") throw conflict("The user is disabled; enable them first.");
+  if (await passwordRefusedBySso(ctx.tenantId, user)) throw conflict("Your organisation requires single sign-on: this user signs in through the identity provider and has no Atrium password to set.");
   const purpose = user.status === "invited" ? "invite" : "reset";
   const link = await issueSetPasswordLink({ tenantId: ctx.tenantId, userId: id, purpose, createdById: ctx.actor.id ?? null });
   await ctx.audit({ action: purpose === "invite" ? "user.invite_reissued" : "user.password_reset_link_issued", target: { type: "user", id } });
   return { setPasswordUrl: link.url, expiresAt: link.expiresAt };
+}
+
+async function tenantSlugOf(ctx: TenantContext): Promise<string> {
+  return (await db().tenant.findUniqueOrThrow({ where: { id: ctx.tenantId }, select: { slug: true } })).slug;
 }

@@ -380,9 +380,11 @@ describe("require SSO", () => {
     expect(await new AtriumClient().signIn(T.slug, admin.email, PASSWORD)).toBeNull();
   });
 
-  it("set-password and reset links of users who must use SSO are refused; the break-glass admin's work", async () => {
+  it("set-password and reset links of users who must use SSO are refused (even one issued before SSO was required); the break-glass admin's work", async () => {
+    expect((await call(owner, "PUT", "/api/sso", { requireSso: false })).status).toBe(200);
     const link = await call<{ setPasswordUrl: string }>(adminClient, "POST", `/api/users/${member.id}/set-password-link`, {});
     expect(link.status, link.text).toBe(201);
+    expect((await call(owner, "PUT", "/api/sso", { requireSso: true })).status).toBe(200);
     const token = tokenOf(link.body.setPasswordUrl);
     const anon = new AtriumClient();
     expectApiError(await anon.call("GET", `/api/set-password/${token}`), 403, "sso_required", /single sign-on/);
@@ -399,6 +401,17 @@ describe("require SSO", () => {
     expect(await db().user.findUniqueOrThrow({ where: { id: admin.id }, select: { role: true, status: true } })).toEqual(before);
     // A rename is not a lockout risk.
     expect((await call(owner, "PATCH", `/api/users/${admin.id}`, { name: "Ada Admin" })).status).toBe(200);
+  });
+
+  it("inviting while SSO is required issues no password link (the IdP activates the account); re-issuing one is refused", async () => {
+    const invited = await call<{ user: { id: string; status: string }; setPasswordUrl: string | null; ssoSignInUrl: string }>(owner, "POST", "/api/users", { email: `sso-invitee@${T.domain}` });
+    expect(invited.status, invited.text).toBe(201);
+    expect(invited.body.setPasswordUrl).toBeNull();
+    expect(invited.body.ssoSignInUrl).toMatch(new RegExp(`/t/${T.slug}/sign-in$`));
+    expect(invited.body.user.status).toBe("invited");
+    expect(await db().setPasswordToken.count({ where: { userId: invited.body.user.id } })).toBe(0);
+    expectApiError(await call(owner, "POST", `/api/users/${invited.body.user.id}/set-password-link`, {}), 409, "conflict", /requires single sign-on/);
+    expect(await db().setPasswordToken.count({ where: { userId: invited.body.user.id } })).toBe(0);
   });
 
   it("turning require SSO off lets passwords work again", async () => {

@@ -39,8 +39,9 @@ export function UsersView({ currentUserId, canWrite, canReadGroups }: { currentU
     setInviteFeedback(null);
     setFeedback(null);
     try {
-      const r = await api<{ user: User; setPasswordUrl: string; expiresAt: string }>("POST", "/api/users", { email, name: name || undefined, role });
-      setInviteFeedback({ kind: "link", email: r.user.email, link: { setPasswordUrl: r.setPasswordUrl, expiresAt: r.expiresAt } });
+      const r = await api<{ user: User; setPasswordUrl: string | null; expiresAt: string | null; ssoSignInUrl?: string }>("POST", "/api/users", { email, name: name || undefined, role });
+      if (r.setPasswordUrl && r.expiresAt) setInviteFeedback({ kind: "link", email: r.user.email, link: { setPasswordUrl: r.setPasswordUrl, expiresAt: r.expiresAt } });
+      else setInviteFeedback({ kind: "status", message: `${r.user.email} was added. Your organisation requires single sign-on: they sign in with their company account at ${r.ssoSignInUrl ?? "your sign-in page"}; no password link is needed.` });
       setEmail("");
       setName("");
       setRole("member");
