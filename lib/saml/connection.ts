@@ -3,6 +3,7 @@ import { webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db/client";
+import type { SsoConnection as SsoRow } from "@/lib/generated/prisma/client";
 import type { Role } from "@/lib/generated/prisma/enums";
 import { deriveKey, open, seal } from "@/lib/security/secret-box";
 
@@ -86,23 +87,27 @@ export async function loadSsoConnection(tenantId: string): Promise<SsoConnection
       previousPrivateKey: row.spPreviousKeyEnc ? openSpKey(row.spPreviousKeyEnc) : null,
       previousCertificate: row.spPreviousCertificate,
     },
-    policy: {
-      allowIdpInitiated: row.allowIdpInitiated,
-      requireSso: row.requireSso,
-      wantAssertionsSigned: row.wantAssertionsSigned,
-      wantResponseSigned: row.wantResponseSigned,
-      allowSha1: row.allowSha1,
-      clockSkewSeconds: row.clockSkewSeconds,
-    },
-    attributes: {
-      email: row.attrEmail,
-      firstName: row.attrFirstName,
-      lastName: row.attrLastName,
-      displayName: row.attrDisplayName,
-      groups: row.attrGroups,
-    },
+    policy: ssoPolicyOf(row),
+    attributes: ssoAttributesOf(row),
     jit: { enabled: row.jitEnabled, defaultRole: row.jitDefaultRole },
   };
+}
+
+/** The sign-in policy columns of a connection row, as the flows and the admin API show them. */
+export function ssoPolicyOf(row: SsoRow): SsoConnection["policy"] {
+  return {
+    allowIdpInitiated: row.allowIdpInitiated,
+    requireSso: row.requireSso,
+    wantAssertionsSigned: row.wantAssertionsSigned,
+    wantResponseSigned: row.wantResponseSigned,
+    allowSha1: row.allowSha1,
+    clockSkewSeconds: row.clockSkewSeconds,
+  };
+}
+
+/** The configured attribute names of a connection row (empty = the defaults of attribute-defaults.ts). */
+export function ssoAttributesOf(row: SsoRow): SsoConnection["attributes"] {
+  return { email: row.attrEmail, firstName: row.attrFirstName, lastName: row.attrLastName, displayName: row.attrDisplayName, groups: row.attrGroups };
 }
 
 /** Loads by tenant slug (the SAML endpoints are addressed by slug). */

@@ -6,7 +6,7 @@ import { AppError, badRequest, conflict, notFound } from "@/lib/http/errors";
 import { db } from "@/lib/db/client";
 import type { SsoConnection as SsoRow } from "@/lib/generated/prisma/client";
 import { SAML_ATTRIBUTE_DEFAULTS } from "./attribute-defaults";
-import { generateSpKeyPair, sealSpKey, spEndpoints } from "./connection";
+import { generateSpKeyPair, sealSpKey, spEndpoints, ssoAttributesOf, ssoPolicyOf } from "./connection";
 import { certificateInfo, checkIdpUrl, fetchMetadataXml, parseIdpMetadata, type CertificateInfo, type IdpMetadata } from "./metadata-import";
 import { buildSpMetadataXml } from "./sp-metadata";
 
@@ -81,15 +81,8 @@ function connectionView(row: SsoRow) {
     },
     metadataUrl: row.metadataUrl,
     metadataFetchedAt: row.metadataFetchedAt?.toISOString() ?? null,
-    policy: {
-      allowIdpInitiated: row.allowIdpInitiated,
-      requireSso: row.requireSso,
-      wantAssertionsSigned: row.wantAssertionsSigned,
-      wantResponseSigned: row.wantResponseSigned,
-      allowSha1: row.allowSha1,
-      clockSkewSeconds: row.clockSkewSeconds,
-    },
-    attributes: { email: row.attrEmail, firstName: row.attrFirstName, lastName: row.attrLastName, displayName: row.attrDisplayName, groups: row.attrGroups },
+    policy: ssoPolicyOf(row),
+    attributes: ssoAttributesOf(row),
     jit: { enabled: row.jitEnabled, defaultRole: row.jitDefaultRole },
     updatedAt: row.updatedAt.toISOString(),
   };

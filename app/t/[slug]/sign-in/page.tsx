@@ -9,12 +9,9 @@ import { currentSession } from "@/lib/auth/current-session";
 import { db } from "@/lib/db/client";
 import { spEndpoints } from "@/lib/saml/connection";
 import { findTenantBySlug } from "@/lib/tenancy/find-tenant-by-slug";
+import { firstParam } from "@/lib/ui/search-params";
 
 export const metadata: Metadata = { title: "Sign in · Atrium" };
-
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
 
 export default async function TenantSignInPage({
   params,
@@ -36,13 +33,13 @@ export default async function TenantSignInPage({
   const ssoRequired = ssoEnabled && !!sso?.requireSso;
 
   const notice =
-    first(query.ended) === "1" ? "Your session has ended. Please sign in again." : first(query.signedout) === "1" ? "You have signed out." : null;
+    firstParam(query.ended) === "1" ? "Your session has ended. Please sign in again." : firstParam(query.signedout) === "1" ? "You have signed out." : null;
 
   const passwordForm = (
     <PasswordSignInForm
       provider="tenant-password"
       tenant={tenant.slug}
-      initialEmail={(first(query.email) ?? "").slice(0, 320)}
+      initialEmail={(firstParam(query.email) ?? "").slice(0, 320)}
       destination={`/t/${encodeURIComponent(tenant.slug)}/app`}
     />
   );

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { CenteredCard } from "@/app/_components/centered-card";
 import { findTenantBySlug } from "@/lib/tenancy/find-tenant-by-slug";
+import { firstParam } from "@/lib/ui/search-params";
 
 export const metadata: Metadata = { title: "Sign-in problem · Atrium" };
 
@@ -44,10 +45,6 @@ const MESSAGES: Record<string, { title: string; what: string; todo: string }> = 
   },
 };
 
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
-
 export default async function SsoErrorPage({
   params,
   searchParams,
@@ -57,9 +54,9 @@ export default async function SsoErrorPage({
 }) {
   const { slug } = await params;
   const query = await searchParams;
-  const kind = first(query.kind) ?? "failed";
+  const kind = firstParam(query.kind) ?? "failed";
   const message = MESSAGES[kind] ?? MESSAGES.failed!;
-  const ref = (first(query.ref) ?? "").replace(/[^A-Za-z0-9-]/g, "").slice(0, 64);
+  const ref = (firstParam(query.ref) ?? "").replace(/[^A-Za-z0-9-]/g, "").slice(0, 64);
   const tenant = await findTenantBySlug(slug);
   const signIn = tenant ? `/t/${encodeURIComponent(tenant.slug)}/sign-in` : "/";
 

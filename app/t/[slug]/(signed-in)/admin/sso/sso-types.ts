@@ -1,14 +1,7 @@
+import type { CertificateInfo } from "@/lib/saml/metadata-import";
+
 /** GET /api/sso (lib/saml/manage-connection.ts getSso), as the admin page reads it. */
-export interface CertificateInfo {
-  pem: string;
-  subject: string;
-  issuer: string;
-  fingerprint: string;
-  notBefore: string;
-  notAfter: string;
-  expired: boolean;
-  expiresSoon: boolean;
-}
+export type { CertificateInfo };
 
 export type GrantableRole = "member" | "editor" | "admin";
 export type AttributeField = "email" | "firstName" | "lastName" | "displayName" | "groups";
