@@ -2,7 +2,7 @@
 # Local SAML 2.0 IdP for development and tests: Debian's SimpleSAMLphp 1.19 served by a dedicated Apache
 # instance on 127.0.0.1 (never port 80, never the system Apache site config).
 #
-#   bash scripts/saml-idp.sh [--port N] [--tls-port N] [--sp-entity ID] [--acs URL] [--slo URL] [--sp-cert PEM] [--stop]
+#   bash scripts/saml-idp.sh [--port N] [--tls-port N] [--sp-entity ID] [--acs URL] [--slo URL] [--sp-cert PEM] [--sign-logout] [--stop]
 #   bash scripts/saml-idp.sh --ca-only     # only make sure the test CA and the TLS certificate exist (needs openssl)
 #
 # Every option can also come from the environment:
@@ -13,6 +13,7 @@
 #   SAML_SP_ACS_URL     (default http://localhost:3210/api/saml/acs)
 #   SAML_SP_SLO_URL     (default http://localhost:3210/api/saml/slo)
 #   SAML_SP_CERT        (optional PEM certificate of the SP: when given, assertions for this SP are encrypted to it)
+#   SAML_SP_SIGN_LOGOUT (1 = the IdP signs its LogoutRequests/LogoutResponses to this SP; default 0, SimpleSAMLphp's own)
 #   SAML_IDP_DIR        (default <repo>/.data/saml-idp: config, keys, logs, sessions; .data is git-ignored)
 #
 # Idempotent: installs the Debian packages only when missing, keeps the IdP key once generated, registers (or
@@ -30,6 +31,7 @@ SP_ENTITY="${SAML_SP_ENTITY_ID:-http://localhost:3210/saml/test-sp}"
 SP_ACS="${SAML_SP_ACS_URL:-http://localhost:3210/api/saml/acs}"
 SP_SLO="${SAML_SP_SLO_URL:-http://localhost:3210/api/saml/slo}"
 SP_CERT="${SAML_SP_CERT:-}"
+SIGN_LOGOUT="${SAML_SP_SIGN_LOGOUT:-0}"
 DIR="${SAML_IDP_DIR:-$ROOT/.data/saml-idp}"
 STOP=0
 CA_ONLY=0
@@ -43,8 +45,9 @@ while [ $# -gt 0 ]; do
     --acs) SP_ACS="$2"; shift 2 ;;
     --slo) SP_SLO="$2"; shift 2 ;;
     --sp-cert) SP_CERT="$2"; shift 2 ;;
+    --sign-logout) SIGN_LOGOUT=1; shift ;;
     --stop) STOP=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "saml-idp: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -235,6 +238,7 @@ SP_FILE="$DIR/metadata/sp.d/$(printf '%s' "$SP_ENTITY" | sha256sum | cut -c1-16)
   echo "    'signature.algorithm' => 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',"
   echo "    'saml20.sign.response' => true,"
   echo "    'saml20.sign.assertion' => true,"
+  if [ "$SIGN_LOGOUT" = 1 ]; then echo "    'sign.logout' => true,"; fi
   if [ -n "$SP_CERT" ]; then
     CERT_B64="$(sed -e '/-----/d' "$SP_CERT" | tr -d '\n\r ')"
     echo "    'assertion.encryption' => true,"

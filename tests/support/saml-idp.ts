@@ -31,8 +31,8 @@ export interface LocalIdp {
 }
 
 /** Registers an SP (one file per entity ID) and (re)starts the IdP; returns its metadata. */
-export async function registerSp(sp: { entityId: string; acsUrl: string; sloUrl: string; certFile?: string }): Promise<LocalIdp> {
-  const args = ["--sp-entity", sp.entityId, "--acs", sp.acsUrl, "--slo", sp.sloUrl, ...(sp.certFile ? ["--sp-cert", sp.certFile] : [])];
+export async function registerSp(sp: { entityId: string; acsUrl: string; sloUrl: string; certFile?: string; signLogout?: boolean }): Promise<LocalIdp> {
+  const args = ["--sp-entity", sp.entityId, "--acs", sp.acsUrl, "--slo", sp.sloUrl, ...(sp.certFile ? ["--sp-cert", sp.certFile] : []), ...(sp.signLogout ? ["--sign-logout"] : [])];
   const { stdout } = await run("bash", [SCRIPT, ...args], { env: env(), timeout: 9 * 60_000, maxBuffer: 10 * 1024 * 1024 });
   return readIdp(stdout.trim().split("\n").pop()!);
 }

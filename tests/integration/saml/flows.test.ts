@@ -19,10 +19,10 @@ import { groupNamesOf, makeSsoConnection, mapGroup, spOf, updateSso } from "../.
 const COOKIE = sessionCookieName();
 let idp: LocalIdp;
 
-async function ssoTenant(settings: Parameters<typeof makeSsoConnection>[2] = {}): Promise<TestTenant> {
+async function ssoTenant(settings: Parameters<typeof makeSsoConnection>[2] = {}, opts: { signLogout?: boolean } = {}): Promise<TestTenant> {
   const t = await makeTenant("sso");
   const sp = spOf(t);
-  idp = await registerSp({ entityId: sp.entityId, acsUrl: sp.acsUrl, sloUrl: sp.sloUrl });
+  idp = await registerSp({ entityId: sp.entityId, acsUrl: sp.acsUrl, sloUrl: sp.sloUrl, signLogout: opts.signLogout });
   await makeSsoConnection(t, idp, settings);
   return t;
 }
@@ -337,6 +337,23 @@ describe("SAML flows through Atrium's routes with SimpleSAMLphp", () => {
 
     // Replayed (unsigned, and its SessionIndex no longer names a live session): refused.
     await expectErrorPage(await new SamlBrowser().go(started.url), t, "logout_unsigned", "logout_failed");
+  });
+
+  it("IdP-initiated Single Logout signed by the IdP (sign.logout): the query signature verifies, the session ends; a replay is refused", async () => {
+    const signedT = await ssoTenant({}, { signLogout: true });
+    const b = new SamlBrowser();
+    await postAcs(b, await throughIdp(b, `${BASE_URL}/api/saml/${signedT.slug}/login`));
+    expect(await me(b)).toMatchObject({ status: 200 });
+    const started = await b.go(`${idp.sloUrl}?ReturnTo=${encodeURIComponent(new URL(idp.ssoUrl).origin + "/simplesaml/")}`, { stopAt: (u) => u.startsWith(spOf(signedT).sloUrl) });
+    const url = new URL(started.url);
+    expect(url.searchParams.get("SigAlg")).toBe("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256");
+    expect(url.searchParams.get("Signature")).toBeTruthy();
+    const done = await b.go(started.url);
+    expect(done.status).toBeLessThan(400);
+    expect(await me(b)).toMatchObject({ status: 401 });
+    const ev = await db().auditEvent.findFirstOrThrow({ where: { tenantId: signedT.id, action: "auth.sso_logout" }, orderBy: { seq: "desc" } });
+    expect(ev.metadata).toMatchObject({ direction: "idp", signed: true, endedSessions: 1 });
+    await expectErrorPage(await new SamlBrowser().go(started.url), signedT, "replay", "logout_failed");
   });
 
   it("discovery: a require-SSO tenant's users go straight to the IdP; otherwise to the sign-in page", async () => {
