@@ -181,11 +181,16 @@ export async function abandonedConnections(t: WsTarget, n: number, settleMs: num
   }
   const rss0 = rssBytes(t.pid);
   const fd0 = openFds(t.pid);
+  const gc0 = await probeMemory(t.pid);
   for (let i = 0; i < n; i += 250) {
     const batch = await Promise.all(Array.from({ length: Math.min(250, n - i) }, () => open(t)));
     // Kill the TCP connection under the WebSocket: no close frame, no FIN handshake from our side's ws layer.
     for (const s of batch) (s as unknown as { _socket: { destroy(): void } })._socket.destroy();
   }
   await sleep(settleMs);
-  return { rss0, rss1: rssBytes(t.pid), fd0, fd1: openFds(t.pid) };
+  const rss1 = rssBytes(t.pid);
+  const fd1 = openFds(t.pid);
+  const gc1 = await probeMemory(t.pid);
+  // RSS as it stands (garbage included), and after two full GCs in the target (what is really kept).
+  return { rss0, rss1, fd0, fd1, gcRss0: gc0?.rss ?? NaN, gcRss1: gc1?.rss ?? NaN };
 }

@@ -131,7 +131,8 @@ for (const t of targets.filter((x) => x.name !== "direct" && IDLE_CONNS > 0)) {
   );
   const ab = await abandonedConnections(t, ABANDON, 5000);
   lines.push(
-    `${t.name}: ${ABANDON} connections abandoned without close: RSS ${(ab.rss0 / 1048576).toFixed(0)} → ${(ab.rss1 / 1048576).toFixed(0)} MiB (${((ab.rss1 / ab.rss0 - 1) * 100).toFixed(0)}%), open fds ${ab.fd0} → ${ab.fd1}`,
+    `${t.name}: ${ABANDON} connections abandoned without close: RSS ${(ab.rss0 / 1048576).toFixed(0)} → ${(ab.rss1 / 1048576).toFixed(0)} MiB (${((ab.rss1 / ab.rss0 - 1) * 100).toFixed(0)}%), ` +
+      `after full GC ${(ab.gcRss0 / 1048576).toFixed(0)} → ${(ab.gcRss1 / 1048576).toFixed(0)} MiB (${((ab.gcRss1 / ab.gcRss0 - 1) * 100).toFixed(0)}%), open fds ${ab.fd0} → ${ab.fd1}`,
   );
 }
 if (atriumNote) lines.push(atriumNote);
