@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { TenantContext } from "@/lib/http/api-route";
 import { notFound } from "@/lib/http/errors";
+import { publishUserAccessChanged } from "@/lib/workspace/events";
 
 /** Groups carry what one engine of a member may use: CPU in millicores, memory in MiB. */
 const cpu = z.number({ error: "CPU must be a number of millicores." }).int("CPU must be a whole number of millicores.").min(100, "CPU must be at least 100 millicores (0.1 core).").max(64_000, "CPU can be at most 64000 millicores (64 cores).");
@@ -53,7 +54,10 @@ export async function updateGroup(ctx: TenantContext, id: string, input: z.infer
 }
 
 export async function deleteGroup(ctx: TenantContext, id: string) {
+  const members = await ctx.db.groupMember.findMany({ where: { groupId: id }, select: { userId: true } });
   const { count } = await ctx.db.group.deleteMany({ where: { id } });
   if (!count) throw notFound("group");
   await ctx.audit({ action: "group.deleted", target: { type: "group", id } });
+  // Its members lose the apps shared through it: their open workspaces are re-checked on every replica.
+  for (const m of members) await publishUserAccessChanged({ tenantId: ctx.tenantId, userId: m.userId }).catch(() => undefined);
 }

@@ -8,6 +8,7 @@ import { issueSetPasswordLink } from "@/lib/auth/set-password-links";
 import { assertBreakGlassSurvives } from "@/lib/saml/manage-connection";
 import { passwordRefusedBySso, tenantRequiresSso } from "@/lib/saml/require-sso";
 import { config } from "@/lib/config";
+import { publishUserAccessChanged } from "@/lib/workspace/events";
 import { toUserView, userViewInclude, type UserView } from "@/lib/users/user-view";
 import type { createUserSchema, listUsersQuery, updateUserSchema } from "@/lib/users/user-schemas";
 
@@ -91,6 +92,7 @@ export async function updateUser(ctx: TenantContext, id: string, input: z.infer<
     }
     await tx.user.update({ where: { id, tenantId: ctx.tenantId }, data: { name: input.name, role: input.role, status: input.status } });
   });
+  let accessMayHaveShrunk = false;
   if (input.groupIds) {
     const wanted = new Set(input.groupIds);
     const current = await ctx.db.groupMember.findMany({ where: { userId: id } });
@@ -99,8 +101,12 @@ export async function updateUser(ctx: TenantContext, id: string, input: z.infer<
     if (toRemove.length) await ctx.db.groupMember.deleteMany({ where: { userId: id, groupId: { in: toRemove } } });
     if (toAdd.length) await ctx.db.groupMember.createMany({ data: toAdd.map((groupId) => ({ groupId, userId: id, tenantId: ctx.tenantId })) });
     if (toAdd.length || toRemove.length) await ctx.audit({ action: "user.groups_changed", target: { type: "user", id }, metadata: { added: toAdd, removed: toRemove } });
+    if (toRemove.length) accessMayHaveShrunk = true;
   }
   if (input.role && input.role !== user.role) await ctx.audit({ action: "user.role_changed", target: { type: "user", id }, metadata: { from: user.role, to: input.role } });
+  if (input.role && input.role !== user.role) accessMayHaveShrunk = true;
+  // Open workspaces of apps the user may no longer open close on every replica (4403).
+  if (accessMayHaveShrunk) await publishUserAccessChanged({ tenantId: ctx.tenantId, userId: id }).catch(() => undefined);
   if (input.status && input.status !== user.status) {
     await ctx.audit({ action: input.status === "disabled" ? "user.disabled" : "user.enabled", target: { type: "user", id } });
     if (input.status === "disabled") await endUserSessions(id, "user_disabled", { meta: ctx.meta, actor: { type: ctx.actor.type === "api_key" ? "api_key" : "user", id: ctx.actor.id ?? undefined, label: ctx.actor.label } });

@@ -8,7 +8,7 @@
  * - every entry dies `ttlMs` (WS_AUTH_CACHE_MS, 1 s) after the database said yes, whatever
  *   else happens — even with Redis pub/sub down, a revoked session, a withdrawn share or a
  *   stopped engine opens no new socket more than `ttlMs` after the change;
- * - the events that close open sockets (session ended, engine ended, app access changed)
+ * - the events that close open sockets (session ended, engine ended, app or user access changed)
  *   drop the matching entries first, on every replica, and on the replica that ended a
  *   session they are dropped synchronously, before `endSession` returns (events.ts);
  * - a hit registers its socket in the same tick as the lookup (no await in between), so a
@@ -93,6 +93,11 @@ export class AccessCache {
   dropApp(tenantId: string, appId: string): void {
     this.bump();
     for (const [k, g] of this.grants) if (g.appId === appId && g.tenantId === tenantId) this.grants.delete(k);
+  }
+
+  dropUser(tenantId: string, userId: string): void {
+    this.bump();
+    for (const [k, g] of this.grants) if (g.userId === userId && g.tenantId === tenantId) this.grants.delete(k);
   }
 
   clear(): void {

@@ -7,6 +7,7 @@ import { redis } from "@/lib/redis";
 export const SESSION_ENDED_CHANNEL = "atrium:session-ended";
 export const ENGINE_ENDED_CHANNEL = "atrium:engine-ended";
 export const APP_ACCESS_CHANNEL = "atrium:app-access-changed";
+export const USER_ACCESS_CHANNEL = "atrium:user-access-changed";
 
 export interface SessionEndedEvent {
   sessionId: string;
@@ -25,6 +26,12 @@ export interface EngineEndedEvent {
 export interface AppAccessEvent {
   tenantId: string;
   appId: string;
+}
+
+/** A user's role or group memberships changed: every replica re-checks that user's sockets. */
+export interface UserAccessEvent {
+  tenantId: string;
+  userId: string;
 }
 
 /**
@@ -56,3 +63,4 @@ async function publish(channel: string, message: unknown): Promise<void> {
 export const publishSessionEnded = (e: SessionEndedEvent) => publish(SESSION_ENDED_CHANNEL, e);
 export const publishEngineEnded = (e: EngineEndedEvent) => publish(ENGINE_ENDED_CHANNEL, e);
 export const publishAppAccessChanged = (e: AppAccessEvent) => publish(APP_ACCESS_CHANNEL, e);
+export const publishUserAccessChanged = (e: UserAccessEvent) => publish(USER_ACCESS_CHANNEL, e);

@@ -9,7 +9,17 @@ import { findOpenableApp } from "@/lib/apps/manage-apps";
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "@/lib/http/request-meta";
 import { sha256Hex } from "@/lib/security/tokens";
 import { AccessCache, type Grant } from "./access-cache";
-import { APP_ACCESS_CHANNEL, ENGINE_ENDED_CHANNEL, SESSION_ENDED_CHANNEL, onLocalPublish, type AppAccessEvent, type EngineEndedEvent, type SessionEndedEvent } from "./events";
+import {
+  APP_ACCESS_CHANNEL,
+  ENGINE_ENDED_CHANNEL,
+  SESSION_ENDED_CHANNEL,
+  USER_ACCESS_CHANNEL,
+  onLocalPublish,
+  type AppAccessEvent,
+  type EngineEndedEvent,
+  type SessionEndedEvent,
+  type UserAccessEvent,
+} from "./events";
 import type { WorkspaceService } from "./service";
 import { FrameScanner, OP_CLOSE, OP_PING, OP_PONG, acceptKey, closeCode, closeFrame, type FrameHeader } from "./ws-frames";
 
@@ -126,11 +136,12 @@ export class ProxyRegistry {
 
   /** Drops cached grants an ending event makes stale (also called for every pub/sub event, via close*). */
   private forget(channel: string, m: unknown): void {
-    const e = m as Partial<SessionEndedEvent & EngineEndedEvent & AppAccessEvent> | null;
+    const e = m as Partial<SessionEndedEvent & EngineEndedEvent & AppAccessEvent & UserAccessEvent> | null;
     if (!e) return;
     if (channel === SESSION_ENDED_CHANNEL && typeof e.sessionId === "string") this.cache.dropSession(e.sessionId);
     else if (channel === ENGINE_ENDED_CHANNEL && typeof e.engineId === "string") this.cache.dropEngine(e.engineId);
     else if (channel === APP_ACCESS_CHANNEL && typeof e.appId === "string" && typeof e.tenantId === "string") this.cache.dropApp(e.tenantId, e.appId);
+    else if (channel === USER_ACCESS_CHANNEL && typeof e.userId === "string" && typeof e.tenantId === "string") this.cache.dropUser(e.tenantId, e.userId);
   }
 
   get size(): number {
@@ -534,7 +545,16 @@ export class ProxyRegistry {
   /** An app's shares changed: sockets of users who may no longer open it get 4403. */
   async recheckApp(e: AppAccessEvent): Promise<void> {
     this.cache.dropApp(e.tenantId, e.appId);
-    const conns = [...this.all].filter((c) => c.appId === e.appId && c.tenantId === e.tenantId);
+    await this.recheck([...this.all].filter((c) => c.appId === e.appId && c.tenantId === e.tenantId));
+  }
+
+  /** A user's role or groups changed: that user's sockets to apps they may no longer open get 4403. */
+  async recheckUser(e: UserAccessEvent): Promise<void> {
+    this.cache.dropUser(e.tenantId, e.userId);
+    await this.recheck([...this.all].filter((c) => c.userId === e.userId && c.tenantId === e.tenantId));
+  }
+
+  private async recheck(conns: Conn[]): Promise<void> {
     for (const conn of conns) {
       const user = await db().user.findUnique({ where: { id: conn.userId }, select: { role: true } });
       if (!user || !(await this.mayOpen({ tenantId: conn.tenantId, userId: conn.userId, role: user.role }, conn.appId))) {

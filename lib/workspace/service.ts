@@ -13,12 +13,14 @@ import type { EngineState, Orchestrator, ProgressEvent } from "@/lib/orchestrato
 import { engineRequest } from "./engine-client";
 import {
   APP_ACCESS_CHANNEL,
+  USER_ACCESS_CHANNEL,
   ENGINE_ENDED_CHANNEL,
   SESSION_ENDED_CHANNEL,
   publishEngineEnded,
   type AppAccessEvent,
   type EngineEndedEvent,
   type SessionEndedEvent,
+  type UserAccessEvent,
 } from "./events";
 import { ProxyRegistry } from "./proxy";
 
@@ -110,7 +112,7 @@ export class WorkspaceService {
     this.subscriber = sub;
     sub.on("error", (err) => log().warn({ err }, "workspace subscriber error"));
     sub.on("message", (channel: string, message: string) => void this.onMessage(channel, message));
-    await sub.subscribe(SESSION_ENDED_CHANNEL, ENGINE_ENDED_CHANNEL, APP_ACCESS_CHANNEL);
+    await sub.subscribe(SESSION_ENDED_CHANNEL, ENGINE_ENDED_CHANNEL, APP_ACCESS_CHANNEL, USER_ACCESS_CHANNEL);
     this.sweeper = setInterval(() => void this.sweep(), 1000);
     this.sweeper.unref();
   }
@@ -132,6 +134,7 @@ export class WorkspaceService {
         const e = m as EngineEndedEvent;
         this.proxy.closeEngine(e.engineId, e.code, e.reason);
       } else if (channel === APP_ACCESS_CHANNEL) await this.proxy.recheckApp(m as AppAccessEvent);
+      else if (channel === USER_ACCESS_CHANNEL) await this.proxy.recheckUser(m as UserAccessEvent);
     } catch (err) {
       log().warn({ err, channel }, "bad workspace event");
     }

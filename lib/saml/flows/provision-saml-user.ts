@@ -3,6 +3,7 @@ import { db } from "@/lib/db/client";
 import type { Role } from "@/lib/generated/prisma/client";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import type { SsoConnection } from "@/lib/saml/connection";
+import { publishUserAccessChanged } from "@/lib/workspace/events";
 import type { MappedProfile } from "./map-saml-profile";
 
 const RANK: Record<Role, number> = { member: 0, editor: 1, admin: 2, owner: 3 };
@@ -11,7 +12,7 @@ const highest = (roles: Role[]): Role => roles.reduce((a, b) => (RANK[b] > RANK[
 const capAtAdmin = (r: Role): Role => (r === "owner" ? "admin" : r);
 
 export type ProvisionResult =
-  | { ok: true; userId: string; email: string; created: boolean; role: Role; groupsAdded: string[]; groupsRemoved: string[] }
+  | { ok: true; userId: string; email: string; created: boolean; role: Role; roleChanged: boolean; groupsAdded: string[]; groupsRemoved: string[] }
   | { ok: false; reason: "email_missing" | "user_disabled" | "jit_disabled"; detail: string };
 
 /**
@@ -38,6 +39,7 @@ export async function provisionSamlUser(conn: SsoConnection, mapped: MappedProfi
     const baseline = capAtAdmin(conn.jit.defaultRole);
 
     let user = await tx.user.findUnique({ where: { tenantId_email: { tenantId, email } } });
+    const roleBefore = user?.role ?? null;
     let created = false;
     if (user && user.status === "disabled") return { ok: false as const, reason: "user_disabled" as const, detail: `user ${email} is disabled` };
     if (!user) {
@@ -61,8 +63,10 @@ export async function provisionSamlUser(conn: SsoConnection, mapped: MappedProfi
     const groupsRemoved = [...current].filter((g) => mappedGroupIds.has(g) && !wanted.has(g));
     if (groupsAdded.length) await tx.groupMember.createMany({ data: groupsAdded.map((groupId) => ({ tenantId, groupId, userId: user.id })), skipDuplicates: true });
     if (groupsRemoved.length) await tx.groupMember.deleteMany({ where: { tenantId, userId: user.id, groupId: { in: groupsRemoved } } });
-    return { ok: true as const, userId: user.id, email: user.email, created, role: user.role, groupsAdded, groupsRemoved };
+    return { ok: true as const, userId: user.id, email: user.email, created, role: user.role, roleChanged: roleBefore !== null && roleBefore !== user.role, groupsAdded, groupsRemoved };
   }).then(async (r) => {
+    // The IdP took groups (or a role) away: the user's other open workspaces are re-checked on every replica.
+    if (r.ok && (r.groupsRemoved.length || r.roleChanged)) await publishUserAccessChanged({ tenantId, userId: r.userId }).catch(() => undefined);
     if (r.ok && (r.created || r.groupsAdded.length || r.groupsRemoved.length)) {
       await recordAuditEvent({
         tenantId,

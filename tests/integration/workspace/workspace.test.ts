@@ -251,6 +251,45 @@ describe("engines and the proxy", () => {
   });
 });
 
+describe("access withdrawn through the user", () => {
+  it("taking the member out of the sharing group closes their socket with 4403 and refuses the next upgrade", async () => {
+    const appId = await sharedApp();
+    const m = await member();
+    await startReady(m.c, appId);
+    const s = await openSocket(m.c, appId);
+    await ready(s);
+    const res = await admin.call("PATCH", `/api/users/${m.id}`, { groupIds: [] });
+    expect(res.status, res.text).toBe(200);
+    expect((await s.closed).code).toBe(4403);
+    expect(await upgradeStatus(m.c, appId)).toBe(404); // as for any app the user cannot open
+    await admin.call("DELETE", `/api/engines/${(await db().engine.findFirstOrThrow({ where: { appId, status: "running" } })).id}`);
+  });
+
+  it("deleting the sharing group closes its members' sockets with 4403; an admin demoted to member loses apps shared with nobody", async () => {
+    const g = await admin.call<{ group: { id: string } }>("POST", "/api/groups", { name: `Temporary ${Date.now()}`, cpuMillis: 500, memoryMiB: 256 });
+    expect(g.status, g.text).toBe(201);
+    const appId = await makeApp(admin);
+    expect((await admin.call("PUT", `/api/apps/${appId}/shares`, { groupIds: [g.body.group.id] })).status).toBe(200);
+    const m = await member(false);
+    await db().groupMember.create({ data: { tenantId: t.id, groupId: g.body.group.id, userId: m.id } });
+    await startReady(m.c, appId);
+    const s = await openSocket(m.c, appId);
+    await ready(s);
+    expect((await admin.call("DELETE", `/api/groups/${g.body.group.id}`)).status).toBe(200);
+    expect((await s.closed).code).toBe(4403);
+
+    const unshared = await makeApp(admin);
+    const a = await makeUser(t, "admin");
+    const ac = await signedIn(t, a.email);
+    await startReady(ac, unshared);
+    const as = await openSocket(ac, unshared);
+    await ready(as);
+    expect((await admin.call("PATCH", `/api/users/${a.id}`, { role: "member" })).status).toBe(200);
+    expect((await as.closed).code).toBe(4403);
+    for (const e of await db().engine.findMany({ where: { appId: { in: [appId, unshared] }, status: "running" } })) await admin.call("DELETE", `/api/engines/${e.id}`);
+  });
+});
+
 describe("across replicas", () => {
   let replica: Awaited<ReturnType<typeof startSecondReplica>>;
   beforeAll(async () => {

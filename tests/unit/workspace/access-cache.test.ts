@@ -42,6 +42,19 @@ describe("proxy access cache", () => {
     expect(c.get("h3", "a3", now)).toBeNull();
   });
 
+  it("drops every grant of a user (role or groups changed), in that tenant only", () => {
+    const c = new AccessCache(1000);
+    c.set("h1", grant(), c.epoch);
+    c.set("h2", grant({ sessionId: "s2", appId: "a2" }), c.epoch); // same user, another app and tab
+    c.set("h3", grant({ sessionId: "s3", userId: "u2" }), c.epoch);
+    c.set("h4", grant({ sessionId: "s4", tenantId: "t9" }), c.epoch); // same user id in another tenant
+    c.dropUser("t1", "u1");
+    expect(c.get("h1", "a1", now)).toBeNull();
+    expect(c.get("h2", "a2", now)).toBeNull();
+    expect(c.get("h3", "a1", now)).not.toBeNull();
+    expect(c.get("h4", "a1", now)).not.toBeNull();
+  });
+
   it("a database check that overlapped an ending neither fills the cache nor passes for what ended", () => {
     const c = new AccessCache(1000);
     const epoch = c.epoch;
