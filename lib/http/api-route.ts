@@ -9,6 +9,7 @@ import { db } from "@/lib/db/client";
 import type { Role } from "@/lib/generated/prisma/client";
 import { AppError, badRequest, forbidden, tooMany, unauthorized } from "@/lib/http/errors";
 import { CSRF_HEADER, csrfTokenValid, requestOrigin } from "@/lib/http/csrf";
+import { readBodyText } from "@/lib/http/read-body";
 import { requestMetaFrom, type RequestMeta } from "@/lib/http/request-meta";
 import { limitApiByIp, limitApiByPrincipal, limitApiByTenant } from "@/lib/security/rate-limits";
 import { scopedDb, type ScopedDb } from "@/lib/tenancy/scoped-db";
@@ -176,10 +177,8 @@ async function refuseExpiredPassword(session: UserSession): Promise<void> {
 async function readJson(req: NextRequest, maxBytes: number): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) throw new AppError(415, "unsupported_media_type", "Send the request body as JSON (Content-Type: application/json).");
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new AppError(413, "payload_too_large", `The request body is larger than ${maxBytes / 1024} KiB.`);
-  const text = await req.text();
-  if (Buffer.byteLength(text) > maxBytes) throw new AppError(413, "payload_too_large", `The request body is larger than ${maxBytes / 1024} KiB.`);
+  const text = await readBodyText(req, maxBytes);
+  if (text === null) throw new AppError(413, "payload_too_large", `The request body is larger than ${maxBytes / 1024} KiB.`);
   if (text.trim() === "") throw badRequest("The request body is empty; send a JSON object.");
   try {
     return JSON.parse(text);

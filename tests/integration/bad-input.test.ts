@@ -197,6 +197,26 @@ describe("bad input is refused clearly, never with a 500 or a stack trace", () =
     }
   });
 
+  it("a chunked JSON body without Content-Length is refused at 64 KiB (413), not read to its end", async () => {
+    let pulled = 0;
+    const total = 64 * 1024 * 1024;
+    const chunk = new TextEncoder().encode("x".repeat(16 * 1024));
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled === 0) controller.enqueue(new TextEncoder().encode('{"token":"'));
+        if (pulled >= total) return controller.close();
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${BASE_URL}/api/set-password`, { method: "POST", headers: { "content-type": "application/json" }, body, duplex: "half" } as RequestInit);
+    const json = (await res.json()) as { error: { code: string; message: string; requestId: string } };
+    expect(res.status).toBe(413);
+    expect(json.error).toMatchObject({ code: "payload_too_large", message: expect.stringMatching(/64 KiB/) });
+    expect(pulled).toBeLessThan(total / 4);
+    expect((await rejectionAudit(json.error.requestId))?.reason).toBe("payload_too_large");
+  });
+
   it("nothing was created by any of the refused requests", async () => {
     expect(await db().group.count({ where: { tenantId: t.id } })).toBe(0);
     expect(await db().user.count({ where: { tenantId: t.id } })).toBe(2);

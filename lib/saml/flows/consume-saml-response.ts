@@ -2,6 +2,7 @@ import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { sessionCookieHeader } from "@/lib/auth/session-cookie";
 import { createSession, endSession, resolveSession } from "@/lib/auth/session-store";
 import { config } from "@/lib/config";
+import { readBodyText } from "@/lib/http/read-body";
 import type { RequestMeta } from "@/lib/http/request-meta";
 import { redis } from "@/lib/redis";
 import { loadSsoConnectionBySlug, type SsoConnection } from "@/lib/saml/connection";
@@ -111,11 +112,9 @@ export async function consumeSamlResponse(req: Request, slug: string, meta: Requ
   const ctx = { ...base, tenantId: conn.tenantId, idpEntityId: conn.idp.entityId };
 
   const type = req.headers.get("content-type") ?? "";
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_FORM_BYTES) return ssoFailure({ ...ctx, reason: "too_large", detail: `request body of ${declared} bytes`, kind: "failed" });
   if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return ssoFailure({ ...ctx, reason: "bad_request", detail: `content type "${type.slice(0, 100)}"`, kind: "failed" });
-  const text = await req.text();
-  if (text.length > MAX_FORM_BYTES) return ssoFailure({ ...ctx, reason: "too_large", detail: `request body of ${text.length} bytes`, kind: "failed" });
+  const text = await readBodyText(req, MAX_FORM_BYTES);
+  if (text === null) return ssoFailure({ ...ctx, reason: "too_large", detail: `request body over ${MAX_FORM_BYTES} bytes`, kind: "failed" });
   const form = new URLSearchParams(text);
   const b64 = form.get("SAMLResponse");
   if (!b64) return ssoFailure({ ...ctx, reason: "bad_request", detail: "no SAMLResponse field", kind: "failed" });

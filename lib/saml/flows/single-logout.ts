@@ -14,6 +14,7 @@ import { limitSignInByIp } from "@/lib/security/rate-limits";
 import { SLUG } from "./start-sign-in";
 import { newSamlMessageId, spSamlClient } from "./sp-saml-client";
 import { redirect303, ssoFailure } from "./sso-failure";
+import { readBodyText } from "@/lib/http/read-body";
 
 /**
  * Single Logout, both ways (HTTP-Redirect binding towards and from the IdP).
@@ -48,7 +49,7 @@ export async function startSpLogout(req: Request, slug: string, meta: RequestMet
     wantsJson ? Response.json({ location }, { headers: { "cache-control": "no-store", ...headers } }) : redirect303(location, headers);
   const cookie = cookies.get(sessionCookieName());
   const session = cookie ? await resolveSession(cookie, meta, { touch: false }) : null;
-  const form = /^application\/x-www-form-urlencoded\b/i.test(req.headers.get("content-type") ?? "") ? new URLSearchParams((await req.text()).slice(0, 4096)) : new URLSearchParams();
+  const form = /^application\/x-www-form-urlencoded\b/i.test(req.headers.get("content-type") ?? "") ? new URLSearchParams((await readBodyText(req, 4096)) ?? "") : new URLSearchParams();
   if (!session || session.kind !== "user") return redirect(signedOutUrl(SLUG.test(slug) ? slug : "_"), { "set-cookie": clearSessionCookieHeader() });
   if (requestOrigin(req.headers) !== "same" || !csrfTokenValid(session.sessionId, form.get("csrf"))) {
     await recordAuditEvent({

@@ -186,6 +186,29 @@ describe("hostile SAML responses through the real ACS: refused for the intended 
     });
   }
 
+  it("a chunked POST without Content-Length is cut off at the limit, not buffered whole → too_large, no session", async () => {
+    const before = await sessions();
+    let pulled = 0;
+    const total = 64 * 1024 * 1024;
+    const chunk = new TextEncoder().encode("A".repeat(64 * 1024));
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled === 0) controller.enqueue(new TextEncoder().encode("SAMLResponse="));
+        if (pulled >= total) return controller.close();
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(spOf(t).acsUrl, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: new URL(idp.ssoUrl).origin }, body, duplex: "half", redirect: "manual" } as RequestInit);
+    expect(res.status).toBe(303);
+    const location = new URL(res.headers.get("location")!);
+    expect(location.pathname).toBe(`/t/${t.slug}/sso-error`);
+    const row = await db().auditEvent.findFirstOrThrow({ where: { tenantId: t.id, action: "auth.sso_failed", requestId: location.searchParams.get("ref")! } });
+    expect(row.reason).toBe("too_large");
+    expect(pulled).toBeLessThan(total / 4); // the portal stopped reading long before the end
+    expect(await sessions()).toBe(before);
+  });
+
   it("deflate bomb in a Redirect-binding SLO message → deflate_bomb, no session", async () => {
     const before = await sessions();
     const bomb = deflateRawSync(Buffer.from(`<samlp:LogoutRequest xmlns:samlp="${NS_SAMLP}">${" ".repeat(8 * 1024 * 1024)}</samlp:LogoutRequest>`));
