@@ -29,6 +29,8 @@ export function SignOutButton({ afterSignOut, samlLogout }: { afterSignOut: stri
             });
             const body = (await res.json().catch(() => null)) as { location?: string } | null;
             if (res.ok && body?.location) next = body.location;
+            // Whatever went wrong with Single Logout, this session must still end here.
+            else await signOut({ redirect: false });
           } else {
             await signOut({ redirect: false });
           }
