@@ -1,4 +1,4 @@
-import { AuditPage, PoliciesPage } from "./support/admin-pages";
+import { AuditPage, ownerOnPolicies } from "./support/admin-pages";
 import { expect, test } from "./support/fixtures";
 import { TenantSignInPage } from "./support/sign-in-pages";
 
@@ -6,12 +6,7 @@ test.describe("lockout", () => {
   test("after 3 failures the account is locked, even for the correct password, and the audit log shows it", async ({ page, tenant, addUser, openBrowser }) => {
     const member = await addUser();
 
-    const adminSignIn = new TenantSignInPage(page, tenant.slug);
-    await adminSignIn.goto();
-    await adminSignIn.signInToHome(tenant.owner.email, tenant.owner.password);
-    const policies = new PoliciesPage(page, tenant.slug);
-    await policies.open("Policies");
-    await policies.expectHere();
+    const policies = await ownerOnPolicies(page, tenant);
     await policies.setLockoutPolicy({ threshold: 3 });
     await policies.expectLockoutPolicySaved();
 

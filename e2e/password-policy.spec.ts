@@ -1,5 +1,5 @@
 import { AccountPage, HomePage } from "./support/app-pages";
-import { PoliciesPage } from "./support/admin-pages";
+import { ownerOnPolicies } from "./support/admin-pages";
 import { expect, test } from "./support/fixtures";
 import { MSG } from "./support/messages";
 import { TenantSignInPage } from "./support/sign-in-pages";
@@ -9,12 +9,7 @@ test.describe("password policy", () => {
     const member = await addUser();
 
     // The admin: at least 16 characters and a symbol.
-    const adminSignIn = new TenantSignInPage(page, tenant.slug);
-    await adminSignIn.goto();
-    await adminSignIn.signInToHome(tenant.owner.email, tenant.owner.password);
-    const policies = new PoliciesPage(page, tenant.slug);
-    await policies.open("Policies");
-    await policies.expectHere();
+    const policies = await ownerOnPolicies(page, tenant);
     await policies.setPasswordPolicy({ minLength: 16, requireSymbol: true });
     await policies.expectPasswordPolicySaved();
     await page.reload();

@@ -3,7 +3,7 @@ import { AccountPage, AppShell, HomePage } from "./support/app-pages";
 import type { TestTenant, TestUser } from "./support/db";
 import { expect, test } from "./support/fixtures";
 import { MSG } from "./support/messages";
-import { PoliciesPage } from "./support/admin-pages";
+import { PoliciesPage, ownerOnPolicies } from "./support/admin-pages";
 import { TenantSignInPage } from "./support/sign-in-pages";
 
 /**
@@ -16,11 +16,7 @@ const MAX_SECONDS = 6;
 const IDLE_SECONDS = 3;
 
 async function setPolicyAsAdmin(page: Page, tenant: TestTenant) {
-  await new TenantSignInPage(page, tenant.slug).goto();
-  await new TenantSignInPage(page, tenant.slug).signInToHome(tenant.owner.email, tenant.owner.password);
-  const policies = new PoliciesPage(page, tenant.slug);
-  await policies.open("Policies");
-  await policies.expectHere();
+  const policies = await ownerOnPolicies(page, tenant);
   await policies.setSessionPolicy(MAX_SECONDS, IDLE_SECONDS);
   await policies.expectSessionPolicySaved();
   // What was saved is what the form shows after a reload.

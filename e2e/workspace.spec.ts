@@ -11,14 +11,21 @@ const NODES: NodeDef[] = [
 ];
 const APP = "Sales forecast";
 
+type Fixtures = Parameters<Parameters<typeof test>[2]>[0];
+
+/** The owner (on `page`) shares the app with a new member, who signs in on a browser of their own. */
+async function memberWithSharedApp({ page, tenant, addUser, openBrowser }: Pick<Fixtures, "page" | "tenant" | "addUser" | "openBrowser">, description?: string) {
+  const member = await addUser();
+  await signIn(page, tenant.slug, tenant.owner);
+  const appId = await createSharedApp(page, { name: APP, ...(description ? { description } : {}), nodes: NODES, groupName: "Analysts", memberId: member.id });
+  const memberPage = await openBrowser();
+  await signIn(memberPage, tenant.slug, member);
+  return { member, appId, memberPage };
+}
+
 test.describe("workspace", () => {
   test("a member opens a shared app: progress, results, an edit updates the result and the chart", async ({ page, tenant, addUser, openBrowser }) => {
-    const member = await addUser();
-    await signIn(page, tenant.slug, tenant.owner);
-    const appId = await createSharedApp(page, { name: APP, description: "Monthly sales", nodes: NODES, groupName: "Analysts", memberId: member.id });
-
-    const memberPage = await openBrowser();
-    await signIn(memberPage, tenant.slug, member);
+    const { appId, memberPage } = await memberWithSharedApp({ page, tenant, addUser, openBrowser }, "Monthly sales");
     // Home lists the app; its link opens the workspace.
     const ws = new WorkspacePage(memberPage, tenant.slug, appId);
     await ws.recordProgress();
@@ -65,12 +72,7 @@ test.describe("workspace", () => {
   });
 
   test("two tabs share one engine; signing out in one ends the other's workspace", async ({ page, tenant, addUser, openBrowser }) => {
-    const member = await addUser();
-    await signIn(page, tenant.slug, tenant.owner);
-    const appId = await createSharedApp(page, { name: APP, nodes: NODES, groupName: "Analysts", memberId: member.id });
-
-    const tab1 = await openBrowser();
-    await signIn(tab1, tenant.slug, member);
+    const { member, appId, memberPage: tab1 } = await memberWithSharedApp({ page, tenant, addUser, openBrowser });
     const tab2 = await tab1.context().newPage();
     const ws1 = new WorkspacePage(tab1, tenant.slug, appId);
     const ws2 = new WorkspacePage(tab2, tenant.slug, appId);
@@ -104,12 +106,7 @@ test.describe("workspace", () => {
   });
 
   test("an admin stops the engine; the workspace says so and starts again", async ({ page, tenant, addUser, openBrowser }) => {
-    const member = await addUser();
-    await signIn(page, tenant.slug, tenant.owner);
-    const appId = await createSharedApp(page, { name: APP, nodes: NODES, groupName: "Analysts", memberId: member.id });
-
-    const memberPage = await openBrowser();
-    await signIn(memberPage, tenant.slug, member);
+    const { member, appId, memberPage } = await memberWithSharedApp({ page, tenant, addUser, openBrowser });
     const ws = new WorkspacePage(memberPage, tenant.slug, appId);
     await ws.goto();
     await ws.expectConnected();
@@ -134,12 +131,7 @@ test.describe("workspace", () => {
   });
 
   test("after a network blip the workspace reconnects to the same engine and keeps unsaved edits", async ({ page, tenant, addUser, openBrowser }) => {
-    const member = await addUser();
-    await signIn(page, tenant.slug, tenant.owner);
-    const appId = await createSharedApp(page, { name: APP, nodes: NODES, groupName: "Analysts", memberId: member.id });
-
-    const memberPage = await openBrowser();
-    await signIn(memberPage, tenant.slug, member);
+    const { member, appId, memberPage } = await memberWithSharedApp({ page, tenant, addUser, openBrowser });
     const ws = new WorkspacePage(memberPage, tenant.slug, appId);
     await ws.trackSockets();
     await ws.goto();

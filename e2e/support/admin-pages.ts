@@ -1,6 +1,7 @@
-import { expect, type Locator } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 import { AppShell } from "./app-pages";
 import { MSG } from "./messages";
+import { TenantSignInPage } from "./sign-in-pages";
 
 /** Base for /t/<slug>/admin/<section>: the page's h1 tells it has loaded. */
 abstract class AdminPage extends AppShell {
@@ -150,4 +151,15 @@ export class AuditPage extends AdminPage {
   get allRows(): Locator {
     return this.page.getByRole("table", { name: "Audit events" }).locator("tbody tr[data-testid^='audit-row-']");
   }
+}
+
+/** Signs the tenant's owner in on `page` and opens Policies through the navigation, as an admin would. */
+export async function ownerOnPolicies(page: Page, tenant: { slug: string; owner: { email: string; password: string } }): Promise<PoliciesPage> {
+  const signIn = new TenantSignInPage(page, tenant.slug);
+  await signIn.goto();
+  await signIn.signInToHome(tenant.owner.email, tenant.owner.password);
+  const policies = new PoliciesPage(page, tenant.slug);
+  await policies.open("Policies");
+  await policies.expectHere();
+  return policies;
 }

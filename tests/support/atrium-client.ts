@@ -76,15 +76,7 @@ export class AtriumClient {
     const headers: Record<string, string> = { origin: BASE_URL, ...extraHeaders };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.csrfToken && !("x-csrf-token" in extraHeaders)) headers["x-csrf-token"] = this.csrfToken;
-    const res = await this.raw(method, path, { body: body === undefined ? undefined : JSON.stringify(body), headers });
-    const text = await res.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = null;
-    }
-    return { status: res.status, body: parsed as T, text, headers: res.headers };
+    return toJsonResponse<T>(await this.raw(method, path, { body: body === undefined ? undefined : JSON.stringify(body), headers }));
   }
 
   get<T = Record<string, unknown>>(path: string) {
@@ -131,4 +123,16 @@ export class AtriumClient {
     const form = new URLSearchParams({ csrfToken: csrf.csrfToken, json: "true" });
     await this.raw("POST", "/api/auth/signout", { body: form.toString(), headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE_URL } });
   }
+}
+
+/** Status, headers, the body text and — when it parses — the body as JSON (null otherwise). */
+export async function toJsonResponse<T>(res: Response): Promise<JsonResponse<T>> {
+  const text = await res.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  return { status: res.status, body: parsed as T, text, headers: res.headers };
 }

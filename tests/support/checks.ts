@@ -1,7 +1,7 @@
 import { beforeEach, expect } from "vitest";
 import { db } from "@/lib/db/client";
 import { hashPassword } from "@/lib/auth/password-hashing";
-import { AtriumClient, BASE_URL, type JsonResponse } from "./atrium-client";
+import { AtriumClient, BASE_URL, toJsonResponse, type JsonResponse } from "./atrium-client";
 import { PASSWORD, uniqueSlug } from "./fixtures";
 
 /**
@@ -74,15 +74,7 @@ export async function operatorClient(): Promise<{ client: AtriumClient; operator
 
 /** A cookie-authenticated JSON call that sends exactly the headers given (no automatic Origin / CSRF token). */
 export async function bareCall(c: AtriumClient, method: string, path: string, body: unknown, headers: Record<string, string>): Promise<JsonResponse<unknown>> {
-  const res = await c.raw(method, path, { body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json", ...headers } });
-  const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    parsed = null;
-  }
-  return { status: res.status, body: parsed, text, headers: res.headers };
+  return toJsonResponse(await c.raw(method, path, { body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json", ...headers } }));
 }
 
 /** The token at the end of a set-password URL. */
