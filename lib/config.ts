@@ -63,6 +63,8 @@ const schema = z
     WS_PING_SECONDS: z.coerce.number().int().min(1).default(25),
     /** How long the proxy reuses a full upgrade authorisation (lib/workspace/access-cache.ts); 0 = off, at most 1 s. */
     WS_AUTH_CACHE_MS: z.coerce.number().int().min(0).max(1000).default(1000),
+    /** How long a warm spare connection to a just-opened engine waits for the next upgrade (spare-upstreams.ts); 0 = off. */
+    WS_SPARE_UPSTREAM_MS: z.coerce.number().int().min(0).max(25_000).default(10_000),
     // SAML SSO (docs/sso.md).
     /**
      * Lets the SSO admin fetch IdP metadata from private, loopback and link-local addresses and accept http:// IdP

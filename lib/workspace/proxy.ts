@@ -9,6 +9,7 @@ import { findOpenableApp } from "@/lib/apps/manage-apps";
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "@/lib/http/request-meta";
 import { sha256Hex } from "@/lib/security/tokens";
 import { AccessCache, type Grant } from "./access-cache";
+import { SpareUpstreams, engineUpgradeRequest } from "./spare-upstreams";
 import {
   APP_ACCESS_CHANNEL,
   ENGINE_ENDED_CHANNEL,
@@ -122,6 +123,8 @@ export class ProxyRegistry {
   private readonly all = new Set<Conn>();
   /** Recent upgrade authorisations (access-cache.ts). */
   readonly cache: AccessCache;
+  /** Warm connections to recently opened engines (spare-upstreams.ts). */
+  readonly spares: SpareUpstreams;
   /** Last session/engine touch per key (activity is written at most once a second). */
   private readonly touched = new Map<string, number>();
 
@@ -130,6 +133,7 @@ export class ProxyRegistry {
     private readonly c: Config,
   ) {
     this.cache = new AccessCache(c.WS_AUTH_CACHE_MS);
+    this.spares = new SpareUpstreams(c.WS_SPARE_UPSTREAM_MS);
     // The replica that ends a session or engine forgets its grants before its own echo arrives.
     onLocalPublish((channel, m) => this.forget(channel, m));
   }
@@ -139,7 +143,10 @@ export class ProxyRegistry {
     const e = m as Partial<SessionEndedEvent & EngineEndedEvent & AppAccessEvent & UserAccessEvent> | null;
     if (!e) return;
     if (channel === SESSION_ENDED_CHANNEL && typeof e.sessionId === "string") this.cache.dropSession(e.sessionId);
-    else if (channel === ENGINE_ENDED_CHANNEL && typeof e.engineId === "string") this.cache.dropEngine(e.engineId);
+    else if (channel === ENGINE_ENDED_CHANNEL && typeof e.engineId === "string") {
+      this.cache.dropEngine(e.engineId);
+      this.spares.drop(e.engineId);
+    }
     else if (channel === APP_ACCESS_CHANNEL && typeof e.appId === "string" && typeof e.tenantId === "string") this.cache.dropApp(e.tenantId, e.appId);
     else if (channel === USER_ACCESS_CHANNEL && typeof e.userId === "string" && typeof e.tenantId === "string") this.cache.dropUser(e.tenantId, e.userId);
   }
@@ -248,34 +255,57 @@ export class ProxyRegistry {
     this.register(conn);
     (socket as Tagged)[kConn] = conn;
     socket.on("close", onClientClose);
-    this.connect(conn, req, grant.host, grant.port, grant.secret);
+    this.connect(conn, req, grant.engineId, grant.host, grant.port, grant.secret);
   }
 
   private async mayOpen(s: UserSession | { tenantId: string; userId: string; role: UserSession["role"] }, appId: string): Promise<boolean> {
     return (await findOpenableApp({ tenantId: s.tenantId, userId: s.userId, role: s.role }, appId)) !== null;
   }
 
-  /** Raw TCP to the engine, its upgrade with the engine secret, then the splice. */
-  private connect(conn: Conn, req: IncomingMessage, host: string, port: number, secret: string): void {
-    const upstream = net.connect({ host, port });
-    (upstream as Tagged)[kConn] = conn;
-    conn.upstream = upstream;
-    upstream.setNoDelay(true);
-    const h = req.headers;
-    let request = `GET /ws HTTP/1.1\r\nHost: ${host.includes(":") ? `[${host}]` : host}:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n`;
-    request += `Sec-WebSocket-Key: ${conn.key}\r\nSec-WebSocket-Version: ${String(h["sec-websocket-version"])}\r\n`;
-    if (typeof h["sec-websocket-protocol"] === "string") request += `Sec-WebSocket-Protocol: ${h["sec-websocket-protocol"]}\r\n`;
-    // Written now: the socket sends it on connect, without a listener or an event-loop turn of ours.
-    upstream.write(`${request}Authorization: Bearer ${secret}\r\n\r\n`);
-    conn.handshakeTimer = setTimeout(onHandshakeTimeout, HANDSHAKE_TIMEOUT_MS, conn);
-    upstream.on("data", onUpstreamHandshake);
-    upstream.on("error", noop);
-    upstream.on("close", onUpstreamClose);
-    // The browser is authorised and asked for no subprotocol: its 101 does not depend on the
-    // engine's answer, so it goes out now, in parallel with the engine's handshake. (Should the
-    // engine fail, the browser gets the close code it would get anyway: our 101 then 4500.)
-    // Its frames wait in the socket until the splice starts.
-    if (h["sec-websocket-protocol"] === undefined) this.acceptClient(conn);
+  /** Raw TCP to the engine (a warm spare if there is one), its upgrade with the engine secret, then the splice. */
+  private connect(conn: Conn, req: IncomingMessage, engineId: string, host: string, port: number, secret: string): void {
+    const protocol = req.headers["sec-websocket-protocol"];
+    // A spare's handshake asked for no subprotocol: only a browser that asks for none can have it.
+    const spare = protocol === undefined ? this.spares.take(engineId, host, port) : null;
+    if (spare) {
+      const upstream = spare.socket as net.Socket & { [kConn]?: Conn };
+      upstream[kConn] = conn;
+      conn.upstream = upstream;
+      upstream.on("error", noop);
+      upstream.on("close", onUpstreamClose);
+      if (spare.hello) {
+        // Ready: our 101 and the engine's hello leave in one write; the splice starts in this same tick.
+        const client = conn.client as net.Socket;
+        client.cork?.();
+        this.acceptClient(conn);
+        this.splice(conn, spare.hello);
+        client.uncork?.();
+      } else {
+        // Still handshaking: finish it as for a connection of our own (the browser's 101 goes out now).
+        conn.handshakeTimer = setTimeout(onHandshakeTimeout, HANDSHAKE_TIMEOUT_MS, conn);
+        upstream.on("data", onUpstreamHandshake);
+        this.acceptClient(conn);
+        if (spare.received) this.upstreamHandshake(conn, spare.received);
+      }
+    } else {
+      const upstream = net.connect({ host, port });
+      (upstream as Tagged)[kConn] = conn;
+      conn.upstream = upstream;
+      upstream.setNoDelay(true);
+      // Written now: the socket sends it on connect, without a listener or an event-loop turn of ours.
+      upstream.write(engineUpgradeRequest(host, port, conn.key, String(req.headers["sec-websocket-version"]), protocol, secret));
+      conn.handshakeTimer = setTimeout(onHandshakeTimeout, HANDSHAKE_TIMEOUT_MS, conn);
+      upstream.on("data", onUpstreamHandshake);
+      upstream.on("error", noop);
+      upstream.on("close", onUpstreamClose);
+      // The browser is authorised and asked for no subprotocol: its 101 does not depend on the
+      // engine's answer, so it goes out now, in parallel with the engine's handshake. (Should the
+      // engine fail, the browser gets the close code it would get anyway: our 101 then 4500.)
+      // Its frames wait in the socket until the splice starts.
+      if (protocol === undefined) this.acceptClient(conn);
+    }
+    // The next upgrade to this engine (a reconnect, a reload, another tab) finds a spare ready.
+    this.spares.open(engineId, host, port, secret);
   }
 
   /** Our own 101 to the browser (the key is no longer needed afterwards). */
@@ -534,11 +564,13 @@ export class ProxyRegistry {
 
   closeEngine(engineId: string, code: number, reason: string): void {
     this.cache.dropEngine(engineId);
+    this.spares.drop(engineId);
     for (const conn of [...(this.byEngine.get(engineId) ?? [])]) this.close(conn, code, reason);
   }
 
   closeAll(code: number, reason: string): void {
     this.cache.clear();
+    this.spares.clear();
     for (const conn of [...this.all]) this.close(conn, code, reason);
   }
 
