@@ -67,7 +67,7 @@ if want integration || want e2e; then
   export NODE_EXTRA_CA_CERTS="$(bash scripts/saml-idp.sh --ca-only)"
   export SSO_METADATA_ALLOW_PRIVATE=1
   # One process (no npx/tsx wrapper in between), so its pid is the server's own.
-  node --import tsx server.ts > "$data/server.log" 2>&1 &
+  node $(cat scripts/portal-node-args.txt) --import tsx server.ts > "$data/server.log" 2>&1 &
   server_pid=$!
   wait_for_http "$PUBLIC_ORIGIN/api/health" 90 && kill -0 "$server_pid" 2>/dev/null || { tail -60 "$data/server.log"; exit 1; }
 fi

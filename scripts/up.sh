@@ -23,4 +23,4 @@ npx --no-install tsx scripts/seed-demo.ts
 log "building (first time takes a minute or two)"
 npx --no-install next build > .data/demo/build.log 2>&1 || { tail -40 .data/demo/build.log; exit 1; }
 log "Atrium is starting at $PUBLIC_ORIGIN  (Ctrl+C to stop; scripts/services.sh stop demo stops the databases)"
-exec node --import tsx server.ts
+exec node $(cat scripts/portal-node-args.txt) --import tsx server.ts

@@ -25,4 +25,7 @@ server.on("upgrade", (req, socket, head) => {
   socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 });
 server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: (server.address() as { port: number }).port })));
-process.on("SIGTERM", () => void workspace.stop().finally(() => process.exit(0)));
+process.on("SIGTERM", () => {
+  if (process.env.BENCH_SPARE_COUNTS) console.error(`atrium spare upstreams: ${JSON.stringify(workspace.proxy.spares.counts())}`);
+  void workspace.stop().finally(() => process.exit(0));
+});

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { StartResult } from "@/lib/orchestrator/types";
+import { portalNodeArgs } from "../portal-node-args";
 import { PROBE_ARGS, type WsTarget } from "./ws-targets";
 
 /**
@@ -56,14 +57,14 @@ export async function startAtriumTarget(engine: StartResult, secret: string, ctx
     },
   });
 
-  const child = spawn(process.execPath, [...PROBE_ARGS, ...(process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter(Boolean), "--import", "tsx", "scripts/bench/atrium-proxy-server.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...PROBE_ARGS, ...portalNodeArgs(), ...(process.env.BENCH_PROXY_NODE_ARGS ?? "").split(" ").filter(Boolean), "--import", "tsx", "scripts/bench/atrium-proxy-server.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on("line", (l) => {
       try {
         resolve((JSON.parse(l) as { port: number }).port);
       } catch {
-        // not our line
+        process.stderr.write(`${l}\n`); // the proxy's own output (e.g. --trace-gc)
       }
     });
     child.once("exit", (code) => reject(new Error(`proxy exited with ${code}`)));

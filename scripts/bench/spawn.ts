@@ -23,6 +23,7 @@ import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
+import { portalNodeArgs } from "../portal-node-args";
 import { buildEngine } from "@/engine/build";
 import { ProcessDriver } from "@/lib/orchestrator/process-driver";
 import type { EngineSpec, EngineState, Orchestrator } from "@/lib/orchestrator/types";
@@ -132,7 +133,7 @@ async function portalOpens(driverName: "process" | "docker"): Promise<string[]> 
     }),
   );
 
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  const child = spawn(process.execPath, [...portalNodeArgs(), "--import", "tsx", "server.ts"], {
     // The database's own installation id and state dir: every portal on this database (a test
     // portal running meanwhile included) treats these engines as its installation's.
     env: { ...process.env, PORT: String(port), ENGINE_DRIVER: driverName },

@@ -96,17 +96,34 @@ for (let run = 0; run < RUNS; run++) {
       rec("syscr", (sc1.r - sc0.r) / (rate * SECONDS));
       rec("syscw", (sc1.w - sc0.w) / (rate * SECONDS));
     }
-    if (want("big")) rec("big", await bigMessageThroughput(t, SECONDS));
+    if (want("big")) {
+      const cpu0 = cpuMs(t.pid);
+      const big = rec("big", await bigMessageThroughput(t, SECONDS));
+      // CPU per MiB echoed (both ways through a proxy).
+      rec("bigCpu", (cpuMs(t.pid) - cpu0) / ((big * SECONDS) / 1048576));
+    }
     if (want("rtt")) {
       const rtt = await roundTrips(t, 3000);
       rec("p50", q(rtt, 0.5));
       rec("p99", q(rtt, 0.99));
     }
-    if (want("connect")) rec("connect", await connectRate(t, 300));
+    if (want("connect")) {
+      // CPU per connection of the measured process and (through a proxy) of the engine behind it.
+      const cpu0 = cpuMs(t.pid);
+      const eng0 = cpuMs(direct.pid);
+      const n = 300;
+      rec("connect", await connectRate(t, n));
+      rec("connectCpu", ((cpuMs(t.pid) - cpu0) * 1000) / n);
+      rec("connectEngineCpu", t === direct ? NaN : ((cpuMs(direct.pid) - eng0) * 1000) / n);
+    }
   }
 }
 const med = (name: string, k: string) => median(Object.entries(results[name]!).filter(([key]) => key.startsWith(`${k}#`)).map(([, v]) => v));
 
+if (want("big")) for (const t of targets) console.error(`${t.name}: CPU ms per 1 MiB echoed ${med(t.name, "bigCpu").toFixed(2)}`);
+if (want("connect")) {
+  for (const t of targets) console.error(`${t.name}: CPU µs per connection ${med(t.name, "connectCpu").toFixed(0)}${t === direct ? "" : `, engine's ${med(t.name, "connectEngineCpu").toFixed(0)}`}`);
+}
 if (process.env.BENCH_SYSCALLS) for (const t of targets) console.error(`${t.name}: reads/msg ${med(t.name, "syscr").toFixed(2)}, writes/msg ${med(t.name, "syscw").toFixed(2)}, system CPU µs/msg ${med(t.name, "sys").toFixed(1)}`);
 const lines: string[] = [`bench:ws — ${os.cpus().length} CPUs, node ${process.version}, ${RUNS} runs × ${SECONDS} s, medians`];
 lines.push("target    64B msgs/s (50 conns)   1 MiB MB/s   RTT p50 µs   RTT p99 µs   connects/s   CPU µs/msg");

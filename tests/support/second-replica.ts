@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { portalNodeArgs } from "../../scripts/portal-node-args";
 
 /**
  * More Atrium processes on the same PostgreSQL, Redis and build as the one
@@ -28,7 +29,7 @@ export interface PortalOptions {
 
 export async function startPortal(opts: PortalOptions = {}): Promise<Portal> {
   const port = Number(process.env.PORT ?? "3210") + (opts.portOffset ?? 100);
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  const child: ChildProcess = spawn(process.execPath, [...portalNodeArgs(), "--import", "tsx", "server.ts"], {
     env: { ...process.env, ...opts.env, PORT: String(port) },
     stdio: ["ignore", "ignore", "pipe"],
   });
