@@ -2,12 +2,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AtriumClient } from "../../support/atrium-client";
-import { makeTenant, makeUser, signedIn, type TestTenant } from "../../support/fixtures";
 import { startPortal, type Portal } from "../../support/second-replica";
 import { sleep } from "../../support/checks";
 import { db, closeDb } from "@/lib/db/client";
 import { closeRedis } from "@/lib/redis";
-import { makeApp, openSocket, startEngine, startReady, waitFor } from "./support";
+import { makeApp, openSocket, sharingTenant, startEngine, startReady, waitFor, type SharingTenant } from "./support";
 
 /**
  * Limits of the proxy and of the engine lifecycle, through real portal processes of this
@@ -21,9 +20,7 @@ const HIGH_WATER = 256 * 1024;
 const START_TIMEOUT_S = 2;
 let small: Portal;
 let hang: Portal;
-let t: TestTenant;
-let admin: AtriumClient;
-let group: string;
+let tenant: SharingTenant;
 const measured: Record<string, number | string> = {};
 
 const via = (c: AtriumClient, p: Portal) => c.via(p.url);
@@ -49,16 +46,10 @@ function engineProcesses(engineId: string): number[] {
 }
 
 async function member(): Promise<AtriumClient> {
-  const u = await makeUser(t, "member");
-  await db().groupMember.create({ data: { tenantId: t.id, groupId: group, userId: u.id } });
-  return via(await signedIn(t, u.email), small);
+  return via(await tenant.member(), small);
 }
 
-async function sharedApp(nodes?: { id: string; title?: string; formula: string }[]): Promise<string> {
-  const id = await makeApp(admin, undefined, nodes);
-  expect((await admin.call("PUT", `/api/apps/${id}/shares`, { groupIds: [group] })).status).toBe(200);
-  return id;
-}
+const sharedApp = (nodes?: { id: string; title?: string; formula: string }[]) => tenant.sharedApp(nodes);
 
 beforeAll(async () => {
   [small, hang] = await Promise.all([
@@ -71,14 +62,11 @@ beforeAll(async () => {
       env: { ENGINE_ENTRY: path.resolve(import.meta.dirname, "fixtures/never-ready-engine.mjs"), ENGINE_START_TIMEOUT_SECONDS: String(START_TIMEOUT_S) },
     }),
   ]);
-  t = await makeTenant("limits");
-  admin = await signedIn(t, t.owner.email);
-  group = (await admin.call<{ group: { id: string } }>("POST", "/api/groups", { name: "Small", cpuMillis: 500, memoryMiB: 256 })).body.group.id;
+  tenant = await sharingTenant("limits", "Small");
 }, 90_000);
 
 afterAll(async () => {
-  const live = await db().engine.findMany({ where: { tenantId: t.id, status: { in: ["starting", "running"] } }, select: { id: true } });
-  for (const e of live) await via(admin, small).call("DELETE", `/api/engines/${e.id}`);
+  await tenant?.stopEngines(small?.url);
   await Promise.all([small?.stop(), hang?.stop()]);
   console.log("limits measured:", JSON.stringify(measured));
   await closeDb();
@@ -168,8 +156,8 @@ describe("lifecycle limits", () => {
 
   it("a burst of starts larger than ENGINE_SPAWN_CONCURRENCY waits in the queue and all succeed", async () => {
     const N = 8;
-    const owner = via(admin, small); // no group: only the per-user limit (20) applies
-    const apps = await Promise.all(Array.from({ length: N }, () => makeApp(admin)));
+    const owner = via(tenant.admin, small); // no group: only the per-user limit (20) applies
+    const apps = await Promise.all(Array.from({ length: N }, () => makeApp(tenant.admin)));
     const t0 = Date.now();
     const results = await Promise.all(apps.map((a) => startEngine(owner, a)));
     measured.burstOf8WithConcurrency2Ms = Date.now() - t0;
@@ -184,8 +172,8 @@ describe("lifecycle limits", () => {
   }, 60_000);
 
   it("an engine that never becomes ready: the start fails with a clear message after the start timeout and nothing is left", async () => {
-    const appId = await makeApp(admin);
-    const owner = via(admin, hang);
+    const appId = await makeApp(tenant.admin);
+    const owner = via(tenant.admin, hang);
     const t0 = Date.now();
     const r = await startEngine(owner, appId);
     const took = Date.now() - t0;

@@ -1,32 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AtriumClient } from "../../support/atrium-client";
-import { makeTenant, makeUser, signedIn, type TestTenant } from "../../support/fixtures";
 import { startPortal, type Portal } from "../../support/second-replica";
-import { db, closeDb } from "@/lib/db/client";
+import { closeDb } from "@/lib/db/client";
 import { closeRedis } from "@/lib/redis";
-import { makeApp, openSocket, startReady, upgradeStatus, type Socket } from "./support";
+import { openSocket, sharingTenant, startReady, upgradeStatus, type SharingTenant, type Socket } from "./support";
 
 /**
  * The proxy reuses a full upgrade check for up to WS_AUTH_CACHE_MS (lib/workspace/access-cache.ts).
  * What a user or attacker must still see: an ending refuses the very next upgrade on the replica
  * that ended it, and on any other replica as soon as that replica has closed the session's sockets.
  */
-let t: TestTenant;
-let admin: AtriumClient;
-let group: string;
+let tenant: SharingTenant;
 let replica: Portal;
-
-async function member(): Promise<AtriumClient> {
-  const u = await makeUser(t, "member");
-  await db().groupMember.create({ data: { tenantId: t.id, groupId: group, userId: u.id } });
-  return signedIn(t, u.email);
-}
-
-async function sharedApp(): Promise<string> {
-  const id = await makeApp(admin);
-  expect((await admin.call("PUT", `/api/apps/${id}/shares`, { groupIds: [group] })).status).toBe(200);
-  return id;
-}
+const member = () => tenant.member();
+const sharedApp = () => tenant.sharedApp();
 
 /** A socket open and greeted, then a second upgrade that the cache answers. */
 async function warm(c: AtriumClient, appId: string): Promise<Socket> {
@@ -37,16 +24,12 @@ async function warm(c: AtriumClient, appId: string): Promise<Socket> {
 }
 
 beforeAll(async () => {
-  t = await makeTenant("wscache");
-  admin = await signedIn(t, t.owner.email);
-  const g = await admin.call<{ group: { id: string } }>("POST", "/api/groups", { name: "Cache", cpuMillis: 500, memoryMiB: 256 });
-  group = g.body.group.id;
+  tenant = await sharingTenant("wscache", "Cache");
   replica = await startPortal({ portOffset: 140 });
 }, 90_000);
 
 afterAll(async () => {
-  const live = await db().engine.findMany({ where: { tenantId: t.id, status: { in: ["starting", "running"] } }, select: { id: true } });
-  for (const e of live) await admin.call("DELETE", `/api/engines/${e.id}`).catch(() => undefined);
+  await tenant?.stopEngines();
   await replica?.stop();
   await closeDb();
   await closeRedis();
@@ -70,7 +53,7 @@ describe("proxy authorisation cache", () => {
     const m = await member();
     await startReady(m, appId);
     const s = await warm(m, appId);
-    expect((await admin.call("PUT", `/api/apps/${appId}/shares`, { groupIds: [] })).status).toBe(200);
+    expect((await tenant.admin.call("PUT", `/api/apps/${appId}/shares`, { groupIds: [] })).status).toBe(200);
     expect(await upgradeStatus(m, appId)).toBe(404);
     expect((await s.closed).code).toBe(4403);
   });
@@ -93,7 +76,7 @@ describe("proxy authorisation cache", () => {
     const s = await warm(onReplica, appId);
     const me = await m.get<{ session: { id: string } }>("/api/me");
     const t0 = Date.now();
-    expect((await admin.call("DELETE", `/api/sessions/${me.body.session.id}`)).status).toBe(200);
+    expect((await tenant.admin.call("DELETE", `/api/sessions/${me.body.session.id}`)).status).toBe(200);
     expect((await s.closed).code).toBe(4401);
     expect(await upgradeStatus(onReplica, appId)).toBe(401);
     expect(Date.now() - t0).toBeLessThan(1000);

@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AtriumClient } from "../../support/atrium-client";
-import { makeTenant, makeUser, signedIn, type TestTenant } from "../../support/fixtures";
 import { startPortal, type Portal } from "../../support/second-replica";
 import { db, closeDb } from "@/lib/db/client";
 import { closeRedis } from "@/lib/redis";
-import { makeApp, openSocket, startReady, waitFor } from "./support";
+import { openSocket, sharingTenant, startReady, waitFor, type SharingTenant, type Socket } from "./support";
 
 /**
  * Warm spare connections to engines (lib/workspace/spare-upstreams.ts), observed from outside:
@@ -13,9 +12,7 @@ import { makeApp, openSocket, startReady, waitFor } from "./support";
  * process holds, and which of them go to the engine's port).
  */
 const SPARE_MS = 4000;
-let t: TestTenant;
-let admin: AtriumClient;
-let group: string;
+let tenant: SharingTenant;
 let portal: Portal;
 
 /** Local ports of the established connections `pid` holds to `enginePort` on 127.0.0.1. */
@@ -39,36 +36,31 @@ function upstreams(pid: number, enginePort: number): Set<number> {
   return ports;
 }
 
-async function engineOpenedBy(m: AtriumClient, appId: string): Promise<number> {
+/**
+ * A member's engine for a new shared app (started through the suite's portal) and a socket to
+ * it through the test's portal, greeted, once that portal holds its spare to the engine as well.
+ */
+async function openedWithSpare(): Promise<{ r: AtriumClient; appId: string; port: number; a: Socket }> {
+  const appId = await tenant.sharedApp();
+  const m = await tenant.member();
   const engineId = await startReady(m, appId);
   const row = await db().engine.findUniqueOrThrow({ where: { id: engineId }, select: { endpointPort: true } });
-  return row.endpointPort!;
-}
-
-async function member(): Promise<AtriumClient> {
-  const u = await makeUser(t, "member");
-  await db().groupMember.create({ data: { tenantId: t.id, groupId: group, userId: u.id } });
-  return signedIn(t, u.email);
-}
-
-async function sharedApp(): Promise<string> {
-  const id = await makeApp(admin);
-  expect((await admin.call("PUT", `/api/apps/${id}/shares`, { groupIds: [group] })).status).toBe(200);
-  return id;
+  const port = row.endpointPort!;
+  const r = m.via(portal.url);
+  const a = await openSocket(r, appId);
+  await a.next((x) => x.type === "hello");
+  await waitFor(() => upstreams(portal.pid, port).size === 2, 5000); // A's connection and a spare
+  return { r, appId, port, a };
 }
 
 beforeAll(async () => {
-  t = await makeTenant("wsspare");
-  admin = await signedIn(t, t.owner.email);
-  const g = await admin.call<{ group: { id: string } }>("POST", "/api/groups", { name: "Spare", cpuMillis: 500, memoryMiB: 256 });
-  group = g.body.group.id;
+  tenant = await sharingTenant("wsspare", "Spare");
   // A portal of the test's own, so its connections to the engine are the only ones it holds.
   portal = await startPortal({ portOffset: 600, env: { WS_SPARE_UPSTREAM_MS: String(SPARE_MS) } });
 }, 90_000);
 
 afterAll(async () => {
-  const live = await db().engine.findMany({ where: { tenantId: t.id, status: { in: ["starting", "running"] } }, select: { id: true } });
-  for (const e of live) await admin.call("DELETE", `/api/engines/${e.id}`).catch(() => undefined);
+  await tenant?.stopEngines();
   await portal?.stop();
   await closeDb();
   await closeRedis();
@@ -76,14 +68,7 @@ afterAll(async () => {
 
 describe("warm spare connections to engines", () => {
   it("a reconnect is spliced onto the spare (greeted at once, working), which is replaced, and nothing stays open after its time", async () => {
-    const appId = await sharedApp();
-    const m = await member();
-    const port = await engineOpenedBy(m, appId);
-    const r = m.via(portal.url);
-
-    const a = await openSocket(r, appId);
-    await a.next((x) => x.type === "hello");
-    await waitFor(() => upstreams(portal.pid, port).size === 2, 5000); // A's connection and a spare
+    const { r, appId, port, a } = await openedWithSpare();
     a.ws.close();
     await a.closed;
     await waitFor(() => upstreams(portal.pid, port).size === 1, 5000);
@@ -106,14 +91,7 @@ describe("warm spare connections to engines", () => {
   });
 
   it("a spare that heard anything after its greeting is closed, never handed out (its greeting may be stale)", async () => {
-    const appId = await sharedApp();
-    const m = await member();
-    const port = await engineOpenedBy(m, appId);
-    const r = m.via(portal.url);
-
-    const a = await openSocket(r, appId);
-    await a.next((x) => x.type === "hello");
-    await waitFor(() => upstreams(portal.pid, port).size === 2, 5000);
+    const { r, appId, port, a } = await openedWithSpare();
     // A changes the model: the engine tells its other clients, the spare among them.
     const set = await a.request({ type: "set_node", id: "s1", node: { id: "extra", title: "Extra", formula: "41 + 1" } });
     expect(set).toMatchObject({ type: "result", op: "set_node", nodeId: "extra" });

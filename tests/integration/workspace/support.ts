@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import WebSocket from "ws";
 import { expect } from "vitest";
 import { AtriumClient, BASE_URL } from "../../support/atrium-client";
+import { makeTenant, makeUser, signedIn, type TestTenant } from "../../support/fixtures";
 import { db } from "@/lib/db/client";
 
 /** Helpers for the workspace tests: apps, the SSE start, the proxied WebSocket, engine processes. */
@@ -138,4 +139,44 @@ export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs:
     await new Promise((r) => setTimeout(r, stepMs));
   }
   throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+/** A tenant with one sharing group: the common set-up of the workspace tests. */
+export interface SharingTenant {
+  t: TestTenant;
+  admin: AtriumClient;
+  group: string;
+  /** A new member of the group, signed in. */
+  member(): Promise<AtriumClient>;
+  /** A new app shared with the group. */
+  sharedApp(nodes?: { id: string; title?: string; formula: string }[]): Promise<string>;
+  /** Stops the tenant's live engines (through `via`, a portal of the test's own, if given). */
+  stopEngines(via?: string): Promise<void>;
+}
+
+export async function sharingTenant(prefix: string, groupName: string): Promise<SharingTenant> {
+  const t = await makeTenant(prefix);
+  const admin = await signedIn(t, t.owner.email);
+  const g = await admin.call<{ group: { id: string } }>("POST", "/api/groups", { name: groupName, cpuMillis: 500, memoryMiB: 256 });
+  const group = g.body.group.id;
+  return {
+    t,
+    admin,
+    group,
+    async member() {
+      const u = await makeUser(t, "member");
+      await db().groupMember.create({ data: { tenantId: t.id, groupId: group, userId: u.id } });
+      return signedIn(t, u.email);
+    },
+    async sharedApp(nodes) {
+      const id = await makeApp(admin, undefined, nodes);
+      expect((await admin.call("PUT", `/api/apps/${id}/shares`, { groupIds: [group] })).status).toBe(200);
+      return id;
+    },
+    async stopEngines(via) {
+      const live = await db().engine.findMany({ where: { tenantId: t.id, status: { in: ["starting", "running"] } }, select: { id: true } });
+      const c = via ? admin.via(via) : admin;
+      for (const e of live) await c.call("DELETE", `/api/engines/${e.id}`).catch(() => undefined);
+    },
+  };
 }
