@@ -9,7 +9,7 @@ import { findOpenableApp } from "@/lib/apps/manage-apps";
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "@/lib/http/request-meta";
 import { sha256Hex } from "@/lib/security/tokens";
 import { AccessCache, type Grant } from "./access-cache";
-import { SpareUpstreams, engineUpgradeRequest } from "./spare-upstreams";
+import { MAX_ENGINE_HANDSHAKE_BYTES, SpareUpstreams, engineUpgradeRequest, engineUpgradeResponse } from "./spare-upstreams";
 import {
   APP_ACCESS_CHANNEL,
   ENGINE_ENDED_CHANNEL,
@@ -329,26 +329,25 @@ export class ProxyRegistry {
   /** Engine bytes before the splice: its 101 (possibly in pieces), maybe followed by frames. */
   upstreamHandshake(conn: Conn, chunk: Buffer): void {
     const response = conn.response ? Buffer.concat([conn.response, chunk]) : chunk;
-    const end = response.indexOf("\r\n\r\n");
-    if (end < 0) {
+    const head = engineUpgradeResponse(response);
+    if (!head) {
       conn.response = response;
-      if (response.length > 16 * 1024) this.handshakeFailed(conn);
+      if (response.length > MAX_ENGINE_HANDSHAKE_BYTES) this.handshakeFailed(conn);
       return;
     }
     if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
     conn.handshakeTimer = null;
     conn.response = null;
     conn.upstream!.removeListener("data", onUpstreamHandshake);
-    const headText = response.subarray(0, end + 4);
-    if (!/^HTTP\/1\.1 101 /.test(headText.toString("latin1", 0, 13))) return this.handshakeFailed(conn);
+    if (!head.accepted) return this.handshakeFailed(conn);
     if (conn.closing) return; // ended while the engine answered: our own 101 and close frame went out
     if (!conn.accepted) {
       // A subprotocol was asked for: the browser gets the engine's own answer.
       conn.accepted = true;
       conn.key = "";
-      conn.client.write(headText);
+      conn.client.write(response.subarray(0, head.headEnd));
     }
-    this.splice(conn, response.subarray(end + 4));
+    this.splice(conn, response.subarray(head.headEnd));
   }
 
   private splice(conn: Conn, rest: Buffer): void {

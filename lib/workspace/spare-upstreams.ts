@@ -19,7 +19,8 @@ import net from "node:net";
  *   16 KiB — and the spare is discarded, never handed out;
  * - it holds no secret once its request is written, and is closed when its engine ends.
  */
-const MAX_SPARE_BYTES = 16 * 1024;
+/** Most an engine may send before its handshake (and, for a spare, its hello) is complete. */
+export const MAX_ENGINE_HANDSHAKE_BYTES = 16 * 1024;
 
 interface Spare {
   owner: SpareUpstreams;
@@ -43,6 +44,16 @@ export function engineUpgradeRequest(host: string, port: number, key: string, ve
   request += `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: ${version}\r\n`;
   if (protocol !== undefined) request += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
   return `${request}Authorization: Bearer ${secret}\r\n\r\n`;
+}
+
+/**
+ * The engine's answer to engineUpgradeRequest, read from the bytes received so far: null while its
+ * head is incomplete; else whether it switched protocols (101) and where the frames after it begin.
+ */
+export function engineUpgradeResponse(buf: Buffer): { accepted: boolean; headEnd: number } | null {
+  const end = buf.indexOf("\r\n\r\n");
+  if (end < 0) return null;
+  return { accepted: buf.toString("latin1", 0, 13) === "HTTP/1.1 101 ", headEnd: end + 4 };
 }
 
 /** Length of one complete unmasked, final text frame at the start of `b`; -1 if incomplete, -2 if not such a frame. */
@@ -119,14 +130,14 @@ export class SpareUpstreams {
   received(spare: Spare, chunk: Buffer): void {
     if (spare.hello) return this.discard(spare, "discarded"); // anything after the hello: stale
     const data = spare.data ? Buffer.concat([spare.data, chunk]) : chunk;
-    if (data.length > MAX_SPARE_BYTES) return this.discard(spare, "discarded");
-    const end = data.indexOf("\r\n\r\n");
-    if (end < 0) {
+    if (data.length > MAX_ENGINE_HANDSHAKE_BYTES) return this.discard(spare, "discarded");
+    const head = engineUpgradeResponse(data);
+    if (!head) {
       spare.data = data;
       return;
     }
-    if (data.toString("latin1", 0, 13) !== "HTTP/1.1 101 ") return this.discard(spare, "discarded");
-    const frame = data.subarray(end + 4);
+    if (!head.accepted) return this.discard(spare, "discarded");
+    const frame = data.subarray(head.headEnd);
     const n = helloFrameLength(frame);
     if (n === -2 || (n >= 0 && frame.length > n)) return this.discard(spare, "discarded");
     if (n === -1 || frame.length < n) {
